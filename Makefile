@@ -1,0 +1,116 @@
+# finscope — build, test and demo.
+#
+# Layout: dissect/ analyzer/ storage/ are static libraries; cli/ links them into ./finscope.
+# Unit tests (tests/unit/test_<module>*.c) are Criterion binaries linked against the module they
+# test; end-to-end tests (tests/e2e/*.sh) run a built finscope over captures in data/.
+# `make test` runs everything twice: a normal build (build/) and one under ASan+UBSan (build-san/).
+
+PREFIX    ?= /usr/local
+VERSION   := 0.1.0
+PKGS      := libpcap libndpi sqlite3 zlib
+DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libcriterion-dev zlib1g-dev pkg-config
+# Only the real-kernel tests need these; they skip cleanly without them.
+TEST_DEB_PKGS := iproute2
+
+B         ?= build
+CC        ?= cc
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+WARN      := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT       ?= -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS  += -D_GNU_SOURCE -I. -DFINSCOPE_VERSION='"$(VERSION)"'
+CFLAGS    += $(WARN) $(OPT) $(EXTRA_CFLAGS)
+LDLIBS    += $(PKG_LIBS) -lm
+TEST_LIBS  = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+DISSECT_SRC  := $(wildcard dissect/*.c)
+ANALYZER_SRC := $(wildcard analyzer/*.c)
+STORAGE_SRC  := $(wildcard storage/*.c)
+CLI_SRC      := $(wildcard cli/*.c)
+TESTLIB_SRC  := $(wildcard tests/lib/*.c)
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+TOOL_SRC     := $(wildcard tests/tools/*.c)
+
+objs = $(patsubst %.c,$(B)/%.o,$(1))
+LIB_DISSECT  := $(B)/libdissect.a
+LIB_ANALYZER := $(B)/libanalyzer.a
+LIB_STORAGE  := $(B)/libstorage.a
+LIB_TESTLIB  := $(B)/libtesthelp.a
+UNIT_BINS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+TOOL_BINS    := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
+DEPS_STAMP   := build/.deps-ok
+
+.PHONY: all deps test-deps test unit e2e check demo clean install bench corpus fuzz
+all: deps $(B)/finscope finscope
+
+# ---- dependencies -------------------------------------------------------------------------------
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	@sh tests/install-deps.sh $(DEB_PKGS)
+	@mkdir -p build && touch $@
+test-deps:
+	@sh tests/install-deps.sh --optional $(TEST_DEB_PKGS)
+
+# ---- objects and libraries ----------------------------------------------------------------------
+$(B)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_DISSECT):  $(call objs,$(DISSECT_SRC))
+$(LIB_ANALYZER): $(call objs,$(ANALYZER_SRC))
+$(LIB_STORAGE):  $(call objs,$(STORAGE_SRC))
+$(LIB_TESTLIB):  $(call objs,$(TESTLIB_SRC))
+$(B)/lib%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/finscope: $(call objs,$(CLI_SRC)) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+# The top-level ./finscope is a copy of the normal build (what README and the hook run).
+finscope: build/finscope
+	cp build/finscope $@
+
+# ---- tests --------------------------------------------------------------------------------------
+# A unit test binary links the module named by its file name (test_<module>_*.c) and what it uses.
+$(B)/tests/test_dissect%:  $(B)/tests/unit/test_dissect%.o  $(LIB_TESTLIB) $(LIB_DISSECT)
+$(B)/tests/test_analyzer%: $(B)/tests/unit/test_analyzer%.o $(LIB_TESTLIB) $(LIB_ANALYZER) $(LIB_DISSECT)
+$(B)/tests/test_storage%:  $(B)/tests/unit/test_storage%.o  $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+$(B)/tests/test_%:
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(TEST_LIBS) $(LDLIBS) -o $@
+# Helper programs for the end-to-end tests (capture maker, query tool, kernel peers).
+$(B)/tests/%: $(B)/tests/tools/%.o $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+e2e: $(B)/finscope $(TOOL_BINS)
+	@FINSCOPE=$(abspath $(B)/finscope) TOOLS=$(abspath $(B)/tests) sh tests/e2e/run.sh
+
+check: unit e2e
+
+test: deps test-deps
+	$(MAKE) --no-print-directory B=build check
+	$(MAKE) --no-print-directory B=build-san EXTRA_CFLAGS="$(SAN_FLAGS)" \
+	    LDFLAGS="$(SAN_FLAGS)" OPT="-O1 -g" check
+	$(MAKE) --no-print-directory finscope
+
+# ---- demo, install, clean -----------------------------------------------------------------------
+DEMO_CAP := data/demo.pcap
+demo: all
+	rm -f demo.db demo.db-wal demo.db-shm
+	./finscope analyze $(DEMO_CAP) -o demo.db
+	./finscope report demo.db
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 build/finscope $(DESTDIR)$(PREFIX)/bin/finscope
+
+clean:
+	rm -rf build-san finscope demo.db demo.db-wal demo.db-shm
+	find build -mindepth 1 -not -name .deps-ok -delete 2>/dev/null || true
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,41 @@
+/*
+ * storage.h — the only code that knows SQLite.
+ *
+ * A result file is an SQLite database whose schema (docs/schema.md) is created on first use and
+ * versioned with PRAGMA user_version. storage_open() refuses, with a message saying what to do,
+ * a file that is not a finscope database, one written by a newer finscope, or one it cannot
+ * write. A second run on the same file appends a new run.
+ *
+ * Writing: storage implements the analyzer's sink (analyzer/analyzer.h). Rows are written with
+ * prepared statements inside one long transaction that checkpoint() and run_end() commit, so a
+ * reader (sqlite3 in another terminal; the file is in WAL mode) sees whole flows, never parts.
+ * A run's row is inserted with complete = 0 by run_begin and set to 1 only by a run_end whose
+ * totals say complete; a run cut short by a crash or kill stays visibly unfinished.
+ *
+ * Errors are returned, never printed: every function returning int gives 0 or -1, and
+ * storage_errmsg() says what went wrong in one line fit for a user.
+ */
+#ifndef FINSCOPE_STORAGE_H
+#define FINSCOPE_STORAGE_H
+
+#include <stdint.h>
+
+#include "analyzer/analyzer.h"
+
+#define STORAGE_SCHEMA_VERSION 1
+
+struct storage;
+
+/* Opens (creating if needed) the database at `path`. On failure returns -1, *out is NULL and
+ * `err` holds the message. `readonly` opens an existing file for reading only. */
+int storage_open(const char *path, int readonly, struct storage **out, char *err, size_t errlen);
+/* Commits what is pending and closes. NULL is accepted. */
+int storage_close(struct storage *st);
+const char *storage_errmsg(const struct storage *st);
+
+/* Fills a sink whose functions write into this database. */
+void storage_sink(struct storage *st, struct sink *out);
+/* Id of the run that run_begin created (0 before). */
+int64_t storage_run_id(const struct storage *st);
+
+#endif

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Runs every end-to-end test script in tests/e2e/ (t_*.sh) with FINSCOPE and TOOLS set.
+# A script passes with exit 0, is skipped with exit 77, and fails otherwise.
+dir=$(dirname "$0")
+pass=0; fail=0; skip=0
+for t in "$dir"/t_*.sh; do
+    [ -e "$t" ] || continue
+    name=$(basename "$t" .sh)
+    out=$(sh "$t" 2>&1); rc=$?
+    case $rc in
+        0)  pass=$((pass + 1)); echo "ok:   $name" ;;
+        77) skip=$((skip + 1)); echo "skip: $name: $(printf '%s' "$out" | tail -1)" ;;
+        *)  fail=$((fail + 1)); printf '%s\n' "$out" | tail -30; echo "FAIL: $name (exit $rc)" ;;
+    esac
+done
+echo "e2e: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
