@@ -36,7 +36,7 @@ enum anomaly_kind {
     AN_RST_SEQ_OUT_OF_WINDOW = 0, AN_RST_SEQ_INEXACT, AN_RST_ACK_MISMATCH, AN_RST_WITH_DATA,
     AN_RST_AFTER_CLOSE, AN_DATA_AFTER_FIN, AN_DATA_AFTER_RST, AN_FIN_NOT_ACKED,
     AN_FIN_RETRANSMITTED, AN_MULTIPLE_RST, AN_RST_CHALLENGE_LOOP, AN_INVALID_FLAGS,
-    AN_ACK_OF_UNSEEN_DATA, AN_FLOW_EVICTED,
+    AN_ACK_OF_UNSEEN_DATA,
     AN_KIND_COUNT
 };
 const char *anomaly_kind_name(enum anomaly_kind k); /* "rst_seq_inexact", ... */
@@ -69,7 +69,7 @@ struct anomaly_record {
 
 struct flow_record {
     uint8_t l4proto;
-    const char *proto;            /* "tcp", "udp", "icmp", "icmp6", or the number as text */
+    char proto[8];                /* "tcp", "udp", "icmp", "icmp6", or the number as text */
     struct ip_addr orig_addr, resp_addr;
     uint16_t orig_port, resp_port, vlan;
     int64_t first_ts_us, last_ts_us;

@@ -1,0 +1,192 @@
+/*
+ * flow.h — what the analyzer keeps per flow, and the internal interfaces between its parts:
+ *   flow_table.c   flows by key, and the timeout queues
+ *   tcp_track.c    per-direction sequence tracking and the anomalies it sees
+ *   rst_check.c    which RST is acceptable and what a correct RST would have carried
+ *   release_fsm.c  the endpoint state machine (one transition table)
+ *   verdict.c      teardown class, closer, reason
+ *   flow_emit.c    flow -> struct flow_record, events and anomalies for the sink
+ *   analyzer.c     packet dispatch and each flow's life
+ * Only analyzer/ includes this file.
+ */
+#ifndef FINSCOPE_FLOW_H
+#define FINSCOPE_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyzer/analyzer.h"
+#include "analyzer/dpi.h"
+#include "analyzer/zeek.h"
+
+/* Canonical key: the two (address, port) ends in a fixed order, so both directions match. */
+struct flow_key {
+    uint8_t addr[2][16];
+    uint16_t port[2];
+    uint16_t vlan;
+    uint8_t family;           /* 4 or 6 */
+    uint8_t l4proto;
+};
+
+/* One TCP direction's sequence space, as seen from its sender (teardown-spec §2). */
+struct tcp_dir {
+    bool syn_seen, syn_acked, nxt_valid, ack_valid, fin_seen, fin_acked, win_valid;
+    bool sent_non_rst;        /* any segment without RST from this side */
+    uint32_t isn;             /* SYN's sequence number, when syn_seen */
+    uint32_t nxt;             /* highest seq + len sent (SYN and FIN count one) */
+    uint32_t ack;             /* last acknowledgment number sent */
+    uint32_t fin_seq;         /* sequence number the FIN occupies */
+    uint64_t fin_pkt;         /* packet number and time of the first FIN */
+    int64_t fin_ts_us;
+    uint64_t win;             /* last advertised window, scaled when the scale is known */
+    int8_t wscale;            /* shift from this side's SYN, -1 when absent or unseen */
+    bool hole;                /* a gap in what this side sent: [hole_lo, hole_hi) unseen */
+    uint32_t hole_lo, hole_hi;
+    uint8_t sack_count;       /* SACK blocks in this side's last ACK (edges a RST may use) */
+    uint32_t sack[DISSECT_MAX_SACK][2];
+    uint32_t last_seq, last_ack, last_len; /* this side's last segment (for RST replies) */
+    uint8_t last_flags;
+    bool any_seg;
+    uint32_t retrans, ooo, zero_win, rsts, fins;
+};
+
+/* Timeout queues: every live flow sits in exactly one, ordered by touch_us (oldest first). */
+enum flow_queue {
+    Q_SHORT = 0,              /* unanswered SYN, or after a FIN: idle_short_us */
+    Q_ESTABLISHED,            /* idle_established_us */
+    Q_RESET,                  /* after an acceptable RST: idle_rst_us */
+    Q_OTHER,                  /* UDP, ICMP, other protocols: idle_other_us */
+    Q_CLOSED,                 /* both endpoints closed: close_grace_us, then emitted */
+    Q_LINGER,                 /* emitted, kept linger_us to catch late RSTs */
+    Q_COUNT
+};
+
+struct flow;
+struct flow_links { struct flow *prev, *next; };
+
+/* A RST whose sequence number was in the window but not exact: acceptable to an RFC 9293
+ * receiver, refused by an RFC 5961 one. Decided when the receiver shows whether it lived on. */
+struct pending_rst {
+    bool active;
+    uint8_t dir;
+    int64_t ts_us;
+    uint64_t packet;
+    uint16_t anomaly;         /* index of its rst_seq_inexact row */
+    uint32_t seq, ack, len;
+    uint8_t flags;
+};
+
+struct flow {
+    struct flow_key key;
+    uint8_t orig_side;        /* which key end (0/1) is the originator */
+    uint8_t queue;            /* enum flow_queue */
+    bool emitted;             /* handed to the sink; lingering */
+    bool midstream;
+    bool direction_inferred;
+    struct flow_links link;   /* in its queue */
+    int64_t touch_us;         /* queue order: last packet, or emission time when lingering */
+    int64_t first_ts_us, last_ts_us;
+    int64_t flow_id;          /* the sink's id, once emitted */
+    uint64_t pkts[2], bytes[2], ip_bytes[2];
+    /* TCP */
+    struct tcp_dir dir[2];    /* [DIR_ORIG], [DIR_RESP] */
+    uint8_t state[2];         /* enum tcp_state per endpoint */
+    bool fin_acked_pending[2];/* FIN acked while crossing the peer's FIN (teardown.md) */
+    bool synack_seen, handshake_done;
+    int8_t first_rst_dir;     /* first acceptable RST's sender, -1 none */
+    int8_t first_close_dir;   /* first FIN or acceptable RST's sender, -1 none */
+    bool rst_before_graceful; /* an acceptable RST before both FINs were acknowledged */
+    bool resp_rst_before_synack;
+    bool fins_crossed;
+    uint32_t rst_count, challenge_rounds;
+    int64_t close_start_us, close_end_us;
+    struct pending_rst pending;
+    int16_t multiple_rst_an, challenge_loop_an;  /* anomaly row indexes, -1 none */
+    int16_t data_after_fin_an[2], data_after_rst_an[2], unseen_ack_an[2];
+    /* records kept until emission */
+    struct teardown_event *events;
+    uint16_t nevents, events_cap;
+    uint32_t events_dropped;
+    struct anomaly_record *anomalies;
+    uint16_t nanomalies, anomalies_cap;
+    uint32_t anomalies_dropped;
+    struct zeek_conn zeek;
+    struct dpi_label dpi;
+};
+
+/* ---- flow_table.c ---------------------------------------------------------------------- */
+struct flow_table;
+struct flow_table *flow_table_new(void);
+void flow_table_free(struct flow_table *t);
+/* Builds the canonical key of a packet; *side = which key end the packet's source is. */
+void flow_key_of(const struct packet *p, struct flow_key *k, uint8_t *side);
+struct flow *flow_table_find(struct flow_table *t, const struct flow_key *k);
+/* Inserts a zeroed flow for k; NULL when out of memory. */
+struct flow *flow_table_add(struct flow_table *t, const struct flow_key *k);
+/* Removes and frees the flow (and its records and DPI state). */
+void flow_table_remove(struct flow_table *t, struct flow *f);
+size_t flow_table_count(const struct flow_table *t);
+/* Queues: move f to the tail of q with the given touch time; head of q (oldest) or NULL. */
+void flow_queue_put(struct flow_table *t, struct flow *f, enum flow_queue q, int64_t touch_us);
+struct flow *flow_queue_head(const struct flow_table *t, enum flow_queue q);
+size_t flow_queue_len(const struct flow_table *t, enum flow_queue q);
+
+/* ---- flow records (flow_emit.c) -------------------------------------------------------- */
+struct segment;
+/* Appends a teardown event for this segment (states after it); counts it when over max. */
+void flow_add_event(struct flow *f, size_t max, const struct segment *s);
+/* Appends an anomaly row for this segment and returns it, or NULL over the per-flow cap.
+ * expected/observed/detail are printf formats' results, "" for none. */
+struct anomaly_record *flow_add_anomaly(struct flow *f, const struct segment *s,
+                                        enum anomaly_kind kind);
+void flow_fill_record(const struct flow *f, const char *ended_by, struct flow_record *r);
+
+/* ---- segment context shared by the TCP parts ------------------------------------------- */
+struct segment {
+    const struct packet *p;
+    uint64_t pkt_no;
+    uint8_t dir;              /* sender's direction */
+    uint8_t flags;
+    uint32_t seq, ack, len;   /* len: payload length */
+    int64_t ts_us;
+    bool fin_before;          /* sender had sent a FIN before this segment */
+    bool new_fin;             /* this segment carries the sender's first FIN */
+    bool acks_syn;            /* first acknowledgment of the peer's SYN */
+    bool acks_fin;            /* first acknowledgment of the peer's FIN */
+    uint32_t peer_ack_before; /* receiver's last ack before this segment (valid if any) */
+    uint8_t changed;          /* bit per endpoint whose state this segment changed */
+    bool anomaly;             /* this segment raised an anomaly: record it as an event */
+    bool transition;          /* ... or changed an endpoint's state */
+    struct zeek_seg_notes notes;
+};
+
+/* tcp_track.c: sequence bookkeeping before the state machine runs. */
+void tcp_track_segment(struct flow *f, struct segment *s);
+/* tcp_track.c: anomalies that are only known at the end (fin_not_acked, multiple_rst). */
+void tcp_track_finish(struct flow *f);
+
+/* tcp_segment.c: one segment through the flow (tracking, RST rules, state machine). */
+void tcp_segment(struct flow *f, struct segment *s, size_t max_events);
+/* Makes an acceptable RST take effect (also used when a pending inexact RST is accepted). */
+void tcp_accept_rst(struct flow *f, struct segment *s, size_t max_events);
+
+/* rst_check.c */
+enum rst_verdict { RST_VALID, RST_INEXACT, RST_UNACCEPTABLE, RST_AFTER_CLOSE };
+enum rst_verdict rst_check(struct flow *f, struct segment *s);
+
+/* release_fsm.c */
+enum fsm_event {
+    EV_SEND_SYN, EV_SEND_SYNACK, EV_ACK_OF_SYN, EV_SYN_ACKED,
+    EV_SEND_FIN, EV_RECV_FIN, EV_FIN_ACKED, EV_SEND_RST, EV_RECV_RST,
+    EV_COUNT
+};
+/* Applies an event to endpoint `who` (a direction); true when its state changed. */
+bool fsm_apply(struct flow *f, uint8_t who, enum fsm_event ev);
+bool fsm_synchronized(enum tcp_state s);
+bool fsm_closed(enum tcp_state s);           /* CLOSED or TIME_WAIT */
+
+/* verdict.c */
+struct verdict { const char *teardown, *closer, *reason; };
+void verdict_decide(const struct flow *f, struct verdict *v);
+
+#endif

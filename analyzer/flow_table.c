@@ -1,0 +1,197 @@
+/*
+ * flow_table.c — flows by canonical key, and the timeout queues they wait in.
+ *
+ * The table is open addressing with linear probing over an array of flow pointers, kept at
+ * most half full and grown by doubling; deletion shifts the following entries back, so there
+ * are no tombstones. A flow is allocated once when it starts and freed when it leaves: the
+ * per-packet path allocates nothing.
+ *
+ * Queues: each live flow is on exactly one doubly linked list, by timeout class. Within a list
+ * every flow has the same timeout, and a flow moves to the tail whenever it is touched, so
+ * the head is always the first to expire (invariant relied on by analyzer.c's sweep).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/flow.h"
+
+struct flow_queue_list { struct flow *head, *tail; size_t len; };
+
+struct flow_table {
+    struct flow **slots;
+    size_t cap;               /* power of two */
+    size_t count;
+    struct flow_queue_list q[Q_COUNT];
+};
+
+#define INITIAL_CAP 1024
+
+struct flow_table *flow_table_new(void)
+{
+    struct flow_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->slots = calloc(INITIAL_CAP, sizeof *t->slots);
+    if (!t->slots) {
+        free(t);
+        return NULL;
+    }
+    t->cap = INITIAL_CAP;
+    return t;
+}
+
+static void flow_destroy(struct flow *f)
+{
+    dpi_release(&f->dpi);
+    free(f->events);
+    free(f->anomalies);
+    free(f);
+}
+
+void flow_table_free(struct flow_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i])
+            flow_destroy(t->slots[i]);
+    free(t->slots);
+    free(t);
+}
+
+/* Orders the two ends so that both directions of a flow build the same key. */
+void flow_key_of(const struct packet *p, struct flow_key *k, uint8_t *side)
+{
+    size_t alen = p->ip_version == 6 ? 16 : 4;
+    int c = memcmp(p->src.bytes, p->dst.bytes, alen);
+    if (c == 0)
+        c = (p->sport > p->dport) - (p->sport < p->dport);
+    uint8_t s = c <= 0 ? 0 : 1;
+    memset(k, 0, sizeof *k);
+    memcpy(k->addr[s], p->src.bytes, alen);
+    memcpy(k->addr[!s], p->dst.bytes, alen);
+    k->port[s] = p->sport;
+    k->port[!s] = p->dport;
+    k->vlan = p->vlan;
+    k->family = p->ip_version;
+    k->l4proto = p->l4proto;
+    *side = s;
+}
+
+/* FNV-1a over the key bytes, then a final mix (keys are zero-padded, so bytes are stable). */
+static uint64_t key_hash(const struct flow_key *k)
+{
+    const uint8_t *b = (const uint8_t *)k;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < sizeof *k; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+static size_t slot_of(const struct flow_table *t, const struct flow_key *k)
+{
+    size_t mask = t->cap - 1;
+    size_t i = key_hash(k) & mask;
+    while (t->slots[i] && memcmp(&t->slots[i]->key, k, sizeof *k) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+struct flow *flow_table_find(struct flow_table *t, const struct flow_key *k)
+{
+    return t->slots[slot_of(t, k)];
+}
+
+static int grow(struct flow_table *t)
+{
+    struct flow **old = t->slots;
+    size_t old_cap = t->cap;
+    t->slots = calloc(old_cap * 2, sizeof *t->slots);
+    if (!t->slots) {
+        t->slots = old;
+        return -1;
+    }
+    t->cap = old_cap * 2;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            t->slots[slot_of(t, &old[i]->key)] = old[i];
+    free(old);
+    return 0;
+}
+
+struct flow *flow_table_add(struct flow_table *t, const struct flow_key *k)
+{
+    if ((t->count + 1) * 2 > t->cap && grow(t) != 0)
+        return NULL;
+    struct flow *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->key = *k;
+    f->queue = Q_COUNT;       /* on no queue yet */
+    t->slots[slot_of(t, k)] = f;
+    t->count++;
+    return f;
+}
+
+static void queue_unlink(struct flow_table *t, struct flow *f)
+{
+    if (f->queue >= Q_COUNT)
+        return;
+    struct flow_queue_list *q = &t->q[f->queue];
+    if (f->link.prev) f->link.prev->link.next = f->link.next; else q->head = f->link.next;
+    if (f->link.next) f->link.next->link.prev = f->link.prev; else q->tail = f->link.prev;
+    f->link.prev = f->link.next = NULL;
+    q->len--;
+    f->queue = Q_COUNT;
+}
+
+void flow_queue_put(struct flow_table *t, struct flow *f, enum flow_queue qi, int64_t touch_us)
+{
+    queue_unlink(t, f);
+    struct flow_queue_list *q = &t->q[qi];
+    f->queue = (uint8_t)qi;
+    f->touch_us = touch_us;
+    f->link.prev = q->tail;
+    f->link.next = NULL;
+    if (q->tail) q->tail->link.next = f; else q->head = f;
+    q->tail = f;
+    q->len++;
+}
+
+struct flow *flow_queue_head(const struct flow_table *t, enum flow_queue q)
+{
+    return t->q[q].head;
+}
+
+size_t flow_queue_len(const struct flow_table *t, enum flow_queue q)
+{
+    return t->q[q].len;
+}
+
+/* Backward-shift deletion: keeps every entry reachable from its home slot without tombstones. */
+void flow_table_remove(struct flow_table *t, struct flow *f)
+{
+    size_t mask = t->cap - 1;
+    size_t i = slot_of(t, &f->key);
+    queue_unlink(t, f);
+    t->slots[i] = NULL;
+    for (size_t j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
+        size_t home = key_hash(&t->slots[j]->key) & mask;
+        /* move slots[j] into the hole at i when its home is not in (i, j] cyclically */
+        bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!in_range) {
+            t->slots[i] = t->slots[j];
+            t->slots[j] = NULL;
+            i = j;
+        }
+    }
+    t->count--;
+    flow_destroy(f);
+}
+
+size_t flow_table_count(const struct flow_table *t)
+{
+    return t->count;
+}
