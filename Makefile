@@ -74,12 +74,16 @@ finscope: build/finscope
 
 # ---- tests --------------------------------------------------------------------------------------
 # A unit test binary links the module named by its file name (test_<module>_*.c) and what it uses.
-$(B)/tests/test_dissect%:  $(B)/tests/unit/test_dissect%.o  $(LIB_TESTLIB) $(LIB_DISSECT)
-$(B)/tests/test_analyzer%: $(B)/tests/unit/test_analyzer%.o $(LIB_TESTLIB) $(LIB_ANALYZER) $(LIB_DISSECT)
-$(B)/tests/test_storage%:  $(B)/tests/unit/test_storage%.o  $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
-$(B)/tests/test_%:
+define link_test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(TEST_LIBS) $(LDLIBS) -o $@
+endef
+$(B)/tests/test_dissect%:  $(B)/tests/unit/test_dissect%.o  $(LIB_TESTLIB) $(LIB_DISSECT)
+	$(link_test)
+$(B)/tests/test_analyzer%: $(B)/tests/unit/test_analyzer%.o $(LIB_TESTLIB) $(LIB_ANALYZER) $(LIB_DISSECT)
+	$(link_test)
+$(B)/tests/test_storage%:  $(B)/tests/unit/test_storage%.o  $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+	$(link_test)
 # Helper programs for the end-to-end tests (capture maker, query tool, kernel peers).
 $(B)/tests/%: $(B)/tests/tools/%.o $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	@mkdir -p $(dir $@)

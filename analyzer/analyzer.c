@@ -81,24 +81,27 @@ static bool service_port(uint16_t port)
 
 /* Is the packet's source the originator? With no SYN to tell: a SYN+ACK's sender is the
  * responder; else a service port on exactly one side marks the responder; else the first
- * packet's source originates. *inferred says the direction was not seen but guessed. */
-static bool source_originates(const struct packet *p, bool *inferred)
+ * packet's source originates. *midstream: TCP with no SYN seen (the direction was inferred);
+ * *flipped: the first packet came from the responder. */
+static bool source_originates(const struct packet *p, bool *midstream, bool *flipped)
 {
     bool tcp = p->l4proto == IPPROTO_NUM_TCP;
     uint8_t syn_ack = tcp ? p->tcp.flags & (TCP_SYN | TCP_ACK) : 0;
-    *inferred = !(tcp && syn_ack == TCP_SYN);
+    *midstream = tcp && syn_ack != TCP_SYN;
     if (tcp && syn_ack == TCP_SYN)
-        return true;
-    if (tcp && syn_ack == (TCP_SYN | TCP_ACK))
-        return false;
-    return !(service_port(p->sport) && !service_port(p->dport));
+        *flipped = false;
+    else if (tcp && syn_ack == (TCP_SYN | TCP_ACK))
+        *flipped = true;
+    else
+        *flipped = service_port(p->sport) && !service_port(p->dport);
+    return !*flipped;
 }
 
 static void flow_start(struct flow *f, const struct packet *p, uint8_t side)
 {
-    bool inferred;
-    f->orig_side = source_originates(p, &inferred) ? side : (uint8_t)!side;
-    f->direction_inferred = inferred;
+    bool inferred, flipped;
+    f->orig_side = source_originates(p, &inferred, &flipped) ? side : (uint8_t)!side;
+    f->direction_inferred = inferred || flipped;
     f->first_ts_us = p->ts_us;
     f->first_rst_dir = f->first_close_dir = -1;
     f->multiple_rst_an = f->challenge_loop_an = -1;
@@ -112,7 +115,7 @@ static void flow_start(struct flow *f, const struct packet *p, uint8_t side)
         f->state[DIR_ORIG] = !inferred ? ST_CLOSED : synack_first ? ST_SYN_SENT : ST_ESTABLISHED;
         f->state[DIR_RESP] = !inferred || synack_first ? ST_LISTEN : ST_ESTABLISHED;
     }
-    zeek_init(&f->zeek, p->l4proto, inferred);
+    zeek_init(&f->zeek, p->l4proto, f->direction_inferred);
 }
 
 /* ---- emitting ------------------------------------------------------------------------------ */

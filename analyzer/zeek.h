@@ -23,14 +23,17 @@ enum zeek_endpoint_state {
 
 struct zeek_dir {                /* per direction */
     bool seen_A, seen_D;         /* 'A'/'D' recorded (each at most once) */
-    bool have_syn, have_fin, have_rst;
-    uint32_t last_syn_seq, last_fin_seq, last_rst_seq;
+    bool seen_I, seen_Q;         /* 'I'/'Q' recorded (each at most once, as in Zeek) */
+    bool have_syn, have_fin, have_rst;   /* a lone SYN (S or H) / FIN / RST seen */
+    uint32_t last_syn_seq, last_fin_seq, last_rst_seq;  /* of the last such packet */
     uint32_t n_retrans, n_gap, n_zero_win, n_bad_cksum;  /* for the 1st/10th/100th... rule */
 };
 
 struct zeek_conn {
     uint8_t l4proto;
     uint8_t state[2];            /* enum zeek_endpoint_state, [0] originator, [1] responder */
+    uint8_t prev_state[2];       /* the state before the last change (Zeek's prev_state) */
+    bool any_packet[2];          /* this side sent anything (Zeek's UDP_ACTIVE) */
     struct zeek_dir dir[2];
     bool any_payload[2];
     char history[ZEEK_HISTORY_MAX + 1];
