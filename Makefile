@@ -39,9 +39,12 @@ LIB_STORAGE  := $(B)/libstorage.a
 LIB_TESTLIB  := $(B)/libtesthelp.a
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS    := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
+FUZZ_NAMES   := dissect analyzer capture
+# Each fuzz target also built as a plain program that replays files (data/fuzz/, seeds).
+REPLAY_BINS  := $(patsubst %,$(B)/tests/replay_%,$(FUZZ_NAMES))
 DEPS_STAMP   := build/.deps-ok
 
-.PHONY: all deps test-deps test unit e2e check demo clean install bench corpus fuzz
+.PHONY: all deps test-deps test unit e2e check demo clean install bench corpus fuzz fuzz-build
 all: deps $(B)/finscope finscope
 
 # ---- dependencies -------------------------------------------------------------------------------
@@ -91,7 +94,11 @@ $(B)/tests/%: $(B)/tests/tools/%.o $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER)
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
-e2e: $(B)/finscope $(TOOL_BINS)
+$(B)/tests/replay_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/standalone_main.o $(LIB_ANALYZER) $(LIB_DISSECT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+e2e: $(B)/finscope $(TOOL_BINS) $(REPLAY_BINS)
 	@FINSCOPE=$(abspath $(B)/finscope) TOOLS=$(abspath $(B)/tests) sh tests/e2e/run.sh
 
 check: unit e2e
@@ -101,6 +108,18 @@ test: deps test-deps
 	$(MAKE) --no-print-directory B=build-san EXTRA_CFLAGS="$(SAN_FLAGS)" \
 	    LDFLAGS="$(SAN_FLAGS)" OPT="-O1 -g" check
 	$(MAKE) --no-print-directory finscope
+
+# ---- fuzzing (clang + libFuzzer): make fuzz FUZZ_SECONDS=N ----------------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+fuzz: deps
+	@sh tests/install-deps.sh clang libclang-rt-14-dev
+	$(MAKE) --no-print-directory B=build-fuzz CC=clang OPT="-O1 -g" EXTRA_CFLAGS="$(FUZZ_FLAGS)" \
+	    LDFLAGS="-fsanitize=address,undefined" fuzz-build
+	@sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+fuzz-build: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES)) $(B)/tests/fuzzseeds
+$(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(LIB_ANALYZER) $(LIB_DISSECT)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $^ $(LDFLAGS) $(LDLIBS) -o $@
 
 # ---- demo, install, clean -----------------------------------------------------------------------
 DEMO_CAP := data/demo.pcap
@@ -114,7 +133,7 @@ install: all
 	install -m 755 build/finscope $(DESTDIR)$(PREFIX)/bin/finscope
 
 clean:
-	rm -rf build-san finscope demo.db demo.db-wal demo.db-shm
+	rm -rf build-san build-fuzz finscope demo.db demo.db-wal demo.db-shm
 	find build -mindepth 1 -not -name .deps-ok -delete 2>/dev/null || true
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

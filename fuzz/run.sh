@@ -1,0 +1,27 @@
+#!/bin/sh
+# fuzz/run.sh BUILD_DIR SECONDS — runs each libFuzzer target for SECONDS, seeded from data/.
+# Corpora grow in fuzz/corpus/<target>/ (ignored by git); crashes land in fuzz/crashes/.
+# A crash found: copy its input to data/fuzz/<target>/ so `make test` replays it forever.
+set -u
+b=$1; secs=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$top/fuzz/corpus" "$top/fuzz/crashes"
+"$b/tests/fuzzseeds" "$top/fuzz/corpus" "$top"/data/crafted/*.pcap "$top"/data/kernel/*.pcap \
+    "$top"/data/demo.pcap >/dev/null 2>&1 || true
+status=0
+for t in dissect analyzer capture; do
+    c="$top/fuzz/corpus/$t"; mkdir -p "$c"
+    [ -d "$top/data/fuzz/$t" ] && cp "$top/data/fuzz/$t"/* "$c"/ 2>/dev/null
+    echo "== fuzz_$t for ${secs}s"
+    "$b/fuzz/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -max_len=65536 \
+        -artifact_prefix="$top/fuzz/crashes/$t-" "$c" 2>"$top/fuzz/crashes/$t.log"
+    rc=$?
+    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$top/fuzz/crashes/$t.log"
+    grep -m1 -E '^#[0-9]+.*(DONE|cov:)' "$top/fuzz/crashes/$t.log" | tail -1
+    if [ $rc -ne 0 ]; then
+        status=1
+        grep -m3 -E 'ERROR|SUMMARY|runtime error' "$top/fuzz/crashes/$t.log"
+        echo "fuzz_$t: FOUND A CRASH (rc=$rc): see fuzz/crashes/"
+    fi
+done
+exit $status
