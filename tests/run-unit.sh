@@ -8,6 +8,11 @@ for t in "$@"; do
     f=$(printf '%s' "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
     c=$(printf '%s' "$line" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
     [ -z "$p" ] && { p=0; f=1; c=0; }
+    # Criterion reports a leak (or an ASan error in a forked test) without failing the test.
+    if printf '%s\n' "$out" | grep -qE 'ERROR: (Leak|Address)Sanitizer|runtime error:'; then
+        printf '%s\n' "$out" | grep -E -A12 'ERROR: (Leak|Address)Sanitizer|runtime error:' | head -40
+        c=$((c + 1))
+    fi
     pass=$((pass + p)); fail=$((fail + f + c))
     if [ $rc -ne 0 ] || [ "$f" != 0 ] || [ "$c" != 0 ]; then
         printf '%s\n' "$out" | grep -vE '^\[----\]' | tail -40
