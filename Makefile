@@ -109,6 +109,10 @@ test: deps test-deps
 	    LDFLAGS="$(SAN_FLAGS)" OPT="-O1 -g" check
 	$(MAKE) --no-print-directory finscope
 
+# ---- robustness over the shared public corpus (../shared/corpus), when it exists --------------------
+corpus: all
+	@sh tests/corpus.sh ./finscope
+
 # ---- fuzzing (clang + libFuzzer): make fuzz FUZZ_SECONDS=N ----------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
