@@ -1,0 +1,207 @@
+/*
+ * flows.c — the sink's flow and late_anomaly functions: one flows row with its
+ * teardown_events and anomalies rows, written all-or-nothing (a savepoint per flow).
+ *
+ * Value conventions (docs/schema.md): times are Unix seconds (REAL); text that is empty or
+ * absent is NULL; TCP-only counters are NULL for other protocols; a window scale of -1
+ * (unknown) is NULL.
+ */
+#include "storage/internal.h"
+
+#define P(col) (FC_##col + 1)   /* parameter index of a flows column in S_INS_FLOW */
+
+static void bind_endpoints(sqlite3_stmt *s, const struct storage *st,
+                           const struct flow_record *f)
+{
+    char addr[64];
+    sqlite3_bind_int64(s, P(run_id), st->run_id);
+    bind_chars(s, P(proto), f->proto, sizeof f->proto);
+    bind_text(s, P(orig_addr), ip_addr_str(&f->orig_addr, addr, sizeof addr));
+    sqlite3_bind_int(s, P(orig_port), f->orig_port);
+    bind_text(s, P(resp_addr), ip_addr_str(&f->resp_addr, addr, sizeof addr));
+    sqlite3_bind_int(s, P(resp_port), f->resp_port);
+    sqlite3_bind_int(s, P(vlan), f->vlan);
+}
+
+static void bind_volume(sqlite3_stmt *s, const struct flow_record *f)
+{
+    bind_ts(s, P(first_ts), f->first_ts_us);
+    bind_ts(s, P(last_ts), f->last_ts_us);
+    sqlite3_bind_double(s, P(duration), (double)(f->last_ts_us - f->first_ts_us) / 1e6);
+    bind_u64(s, P(orig_pkts), f->pkts[DIR_ORIG]);
+    bind_u64(s, P(resp_pkts), f->pkts[DIR_RESP]);
+    bind_u64(s, P(orig_bytes), f->bytes[DIR_ORIG]);
+    bind_u64(s, P(resp_bytes), f->bytes[DIR_RESP]);
+    bind_u64(s, P(orig_ip_bytes), f->ip_bytes[DIR_ORIG]);
+    bind_u64(s, P(resp_ip_bytes), f->ip_bytes[DIR_RESP]);
+    sqlite3_bind_int(s, P(midstream), f->midstream);
+    bind_text(s, P(ended_by), f->ended_by);
+}
+
+static void bind_teardown(sqlite3_stmt *s, const struct flow_record *f)
+{
+    bind_text(s, P(teardown), f->teardown);
+    bind_text(s, P(closer), f->closer);
+    bind_text(s, P(orig_state), f->orig_state);
+    bind_text(s, P(resp_state), f->resp_state);
+    bind_text(s, P(reason), f->reason);
+    bind_ts_or_null(s, P(close_start), f->close_start_ts_us);
+    bind_ts_or_null(s, P(close_end), f->close_end_ts_us);
+    if (f->close_start_ts_us && f->close_end_ts_us)
+        sqlite3_bind_double(s, P(close_duration),
+                            (double)(f->close_end_ts_us - f->close_start_ts_us) / 1e6);
+    else
+        sqlite3_bind_null(s, P(close_duration));
+}
+
+/* A TCP-only count: NULL for other protocols. */
+static void bind_tcp_count(sqlite3_stmt *s, int idx, bool tcp, uint32_t v)
+{
+    if (tcp)
+        sqlite3_bind_int64(s, idx, v);
+    else
+        sqlite3_bind_null(s, idx);
+}
+
+static void bind_tcp_counters(sqlite3_stmt *s, const struct flow_record *f)
+{
+    bool tcp = f->l4proto == IPPROTO_NUM_TCP;
+    bind_tcp_count(s, P(orig_retrans), tcp, f->retrans[DIR_ORIG]);
+    bind_tcp_count(s, P(resp_retrans), tcp, f->retrans[DIR_RESP]);
+    bind_tcp_count(s, P(orig_ooo), tcp, f->out_of_order[DIR_ORIG]);
+    bind_tcp_count(s, P(resp_ooo), tcp, f->out_of_order[DIR_RESP]);
+    bind_tcp_count(s, P(orig_zero_win), tcp, f->zero_windows[DIR_ORIG]);
+    bind_tcp_count(s, P(resp_zero_win), tcp, f->zero_windows[DIR_RESP]);
+    bind_tcp_count(s, P(orig_rsts), tcp, f->rsts[DIR_ORIG]);
+    bind_tcp_count(s, P(resp_rsts), tcp, f->rsts[DIR_RESP]);
+    bind_tcp_count(s, P(orig_fins), tcp, f->fins[DIR_ORIG]);
+    bind_tcp_count(s, P(resp_fins), tcp, f->fins[DIR_RESP]);
+    bind_tcp_count(s, P(orig_wscale), tcp && f->wscale[DIR_ORIG] >= 0,
+                   (uint32_t)f->wscale[DIR_ORIG]);
+    bind_tcp_count(s, P(resp_wscale), tcp && f->wscale[DIR_RESP] >= 0,
+                   (uint32_t)f->wscale[DIR_RESP]);
+}
+
+static void bind_labels(sqlite3_stmt *s, const struct flow_record *f, size_t nan)
+{
+    bind_u64(s, P(anomalies), nan);
+    sqlite3_bind_int64(s, P(events_dropped), f->events_dropped);
+    bind_text(s, P(conn_state), f->conn_state);
+    bind_chars(s, P(history), f->history, sizeof f->history);
+    bind_chars(s, P(app_proto), f->app_proto, sizeof f->app_proto);
+    bind_chars(s, P(app_category), f->app_category, sizeof f->app_category);
+    bind_chars(s, P(server_name), f->server_name, sizeof f->server_name);
+}
+
+static int insert_flow(struct storage *st, const struct flow_record *f, size_t nan,
+                       int64_t *flow_id)
+{
+    sqlite3_stmt *s = st->stmt[S_INS_FLOW];
+    bind_endpoints(s, st, f);
+    bind_volume(s, f);
+    bind_teardown(s, f);
+    bind_tcp_counters(s, f);
+    bind_labels(s, f, nan);
+    if (stmt_exec(st, S_INS_FLOW, "writing a flow") < 0)
+        return -1;
+    *flow_id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+static int insert_event(struct storage *st, int64_t flow_id, const struct teardown_event *e)
+{
+    sqlite3_stmt *s = st->stmt[S_INS_EVENT];
+    char flags[9];
+    sqlite3_bind_int64(s, 1, flow_id);
+    bind_ts(s, 2, e->ts_us);
+    bind_u64(s, 3, e->packet);
+    bind_text(s, 4, direction_name((enum direction)e->dir));
+    bind_text(s, 5, tcp_flags_str(e->flags, flags));
+    sqlite3_bind_int64(s, 6, e->seq);
+    sqlite3_bind_int64(s, 7, e->ack);
+    sqlite3_bind_int64(s, 8, e->len);
+    bind_text(s, 9, tcp_state_name((enum tcp_state)e->orig_state));
+    bind_text(s, 10, tcp_state_name((enum tcp_state)e->resp_state));
+    return stmt_exec(st, S_INS_EVENT, "writing a teardown event");
+}
+
+static int insert_anomaly(struct storage *st, int64_t flow_id, const struct anomaly_record *a)
+{
+    sqlite3_stmt *s = st->stmt[S_INS_ANOMALY];
+    sqlite3_bind_int64(s, 1, st->run_id);
+    sqlite3_bind_int64(s, 2, flow_id);
+    bind_ts(s, 3, a->ts_us);
+    bind_u64(s, 4, a->packet);
+    bind_text(s, 5, direction_name((enum direction)a->dir));
+    bind_text(s, 6, anomaly_kind_name((enum anomaly_kind)a->kind));
+    bind_chars(s, 7, a->expected, sizeof a->expected);
+    bind_chars(s, 8, a->observed, sizeof a->observed);
+    bind_chars(s, 9, a->detail, sizeof a->detail);
+    sqlite3_bind_int(s, 10, a->challenge_ack);
+    return stmt_exec(st, S_INS_ANOMALY, "writing an anomaly");
+}
+
+static int insert_rows(struct storage *st, const struct flow_record *f,
+                       const struct teardown_event *ev, size_t nev,
+                       const struct anomaly_record *an, size_t nan, int64_t *flow_id)
+{
+    if (insert_flow(st, f, nan, flow_id) < 0)
+        return -1;
+    for (size_t i = 0; i < nev; i++)
+        if (insert_event(st, *flow_id, &ev[i]) < 0)
+            return -1;
+    for (size_t i = 0; i < nan; i++)
+        if (insert_anomaly(st, *flow_id, &an[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* Any failure ends the analyzer's run, so the run can no longer be complete. */
+static int failed(struct storage *st)
+{
+    st->write_failed = true;
+    return -1;
+}
+
+int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
+                      size_t nev, const struct anomaly_record *an, size_t nan, int64_t *flow_id)
+{
+    struct storage *st = ctx;
+    int64_t id = 0;
+    *flow_id = 0;
+    if (run_check_active(st, "writing a flow") < 0 || unit_begin(st) < 0)
+        return failed(st);
+    if (insert_rows(st, f, ev, nev, an, nan, &id) < 0) {
+        unit_abort(st);
+        return failed(st);
+    }
+    if (unit_end(st, 1 + nev + nan) < 0)
+        return failed(st);
+    *flow_id = id;
+    return 0;
+}
+
+static int count_late_anomaly(struct storage *st, int64_t flow_id)
+{
+    sqlite3_bind_int64(st->stmt[S_ADD_FLOW_ANOMALY], 1, flow_id);
+    if (stmt_exec(st, S_ADD_FLOW_ANOMALY, "counting a late anomaly") < 0)
+        return -1;
+    if (sqlite3_changes(st->db) != 1)
+        return st_error(st, "%s: late anomaly for flow %lld, which is not in the database",
+                        st->path, (long long)flow_id);
+    return 0;
+}
+
+int storage_sink_late_anomaly(void *ctx, int64_t flow_id, const struct anomaly_record *an,
+                              const struct teardown_event *ev)
+{
+    struct storage *st = ctx;
+    if (run_check_active(st, "writing a late anomaly") < 0 || unit_begin(st) < 0)
+        return failed(st);
+    if (count_late_anomaly(st, flow_id) < 0 || insert_anomaly(st, flow_id, an) < 0 ||
+        (ev && insert_event(st, flow_id, ev) < 0)) {
+        unit_abort(st);
+        return failed(st);
+    }
+    return unit_end(st, ev ? 2 : 1) < 0 ? failed(st) : 0;
+}

@@ -1,0 +1,137 @@
+/*
+ * internal.h — what storage/'s files share, and nothing outside storage/ (except its unit test)
+ * may use:
+ *   schema.c      DDL of each schema version, the migration table, identity checks
+ *   open.c        storage_open/close: file checks, pragmas, schema, statements
+ *   errors.c      one-line messages for SQLite failures
+ *   statements.c  every statement, prepared once; transactions and per-flow savepoints
+ *   bind.c        values -> statement parameters (times, NULL-when-empty text, TCP flags)
+ *   run.c         the run's sink functions: run_begin, checkpoint, run_end, storage_sink
+ *   flows.c       the flow and late_anomaly sink functions
+ */
+#ifndef FINSCOPE_STORAGE_INTERNAL_H
+#define FINSCOPE_STORAGE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storage/storage.h"
+
+/* PRAGMA application_id of every finscope file: 'FSCP'. */
+#define STORAGE_APPLICATION_ID 0x46534350
+/* Milliseconds a writer waits for another connection's lock before giving up. */
+#define STORAGE_BUSY_TIMEOUT_MS 3000
+/* Rows (flows + events + anomalies) after which the open transaction is committed even without
+ * a checkpoint, so that no transaction grows without bound. Checked between flows only. */
+#define STORAGE_AUTOCOMMIT_ROWS 50000
+
+/* ---- schema.c --------------------------------------------------------------------------- */
+
+/* What a file says about itself before finscope touches it. */
+struct db_identity {
+    int application_id;
+    int user_version;
+    int64_t objects;              /* rows of sqlite_schema: tables, indexes, views, ... */
+};
+/* Reads the identity; returns an SQLite result code. */
+int schema_identify(sqlite3 *db, struct db_identity *id);
+/* Brings a file of version `from` (0: empty) to STORAGE_SCHEMA_VERSION inside the caller's
+ * write transaction; sets user_version and application_id. Returns an SQLite result code. */
+int schema_migrate(sqlite3 *db, int from);
+
+/* ---- statements.c ----------------------------------------------------------------------- */
+
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_INS_RUN, S_UPD_RUN, S_INS_DECODE_ERROR, S_INS_FLOW, S_INS_EVENT, S_INS_ANOMALY,
+    S_ADD_FLOW_ANOMALY,
+    S_COUNT
+};
+
+/* The flows columns in the order S_INS_FLOW binds them (parameter FC_x + 1). */
+#define FLOW_COLUMNS(X) \
+    X(run_id) X(proto) X(orig_addr) X(orig_port) X(resp_addr) X(resp_port) X(vlan) \
+    X(first_ts) X(last_ts) X(duration) X(orig_pkts) X(resp_pkts) X(orig_bytes) X(resp_bytes) \
+    X(orig_ip_bytes) X(resp_ip_bytes) X(midstream) X(ended_by) X(teardown) X(closer) \
+    X(orig_state) X(resp_state) X(reason) X(close_start) X(close_end) X(close_duration) \
+    X(orig_retrans) X(resp_retrans) X(orig_ooo) X(resp_ooo) X(orig_zero_win) X(resp_zero_win) \
+    X(orig_rsts) X(resp_rsts) X(orig_fins) X(resp_fins) X(orig_wscale) X(resp_wscale) \
+    X(anomalies) X(events_dropped) X(conn_state) X(history) X(app_proto) X(app_category) \
+    X(server_name)
+#define FLOW_COLUMN_ENUM(name) FC_##name,
+enum flow_column { FLOW_COLUMNS(FLOW_COLUMN_ENUM) FC_COUNT };
+
+/* ---- the handle ------------------------------------------------------------------------- */
+
+enum run_phase { RUN_NONE, RUN_ACTIVE, RUN_ENDED };
+
+struct storage {
+    sqlite3 *db;
+    char *path;                   /* as given to storage_open, for messages */
+    bool readonly;
+    sqlite3_stmt *stmt[S_COUNT];  /* all NULL when readonly */
+    enum run_phase phase;
+    int64_t run_id;               /* 0 until run_begin succeeds */
+    uint64_t rows_pending;        /* rows written since the last commit */
+    bool write_failed;            /* a write of this run failed: the run cannot be complete */
+    char errmsg[512];
+};
+
+/* Prepares every statement (read-write handles only). Returns an SQLite result code. */
+int stmts_prepare(struct storage *st);
+void stmts_finalize(struct storage *st);
+/* Steps a statement that returns no rows, then resets it. On failure sets the message
+ * (`doing` says what was being done, e.g. "writing a flow") and returns -1. */
+int stmt_exec(struct storage *st, enum stmt_id id, const char *doing);
+
+/* Transactions. Invariant: while a run is active and nothing failed, a write transaction is
+ * open (BEGIN IMMEDIATE), so this process holds the file's write lock. */
+int txn_ensure(struct storage *st);
+int txn_commit(struct storage *st);
+void txn_rollback(struct storage *st);
+/* A unit (one flow with its rows, or one late anomaly) is all-or-nothing: a savepoint inside
+ * the transaction. unit_end commits the transaction when STORAGE_AUTOCOMMIT_ROWS is reached. */
+int unit_begin(struct storage *st);
+int unit_end(struct storage *st, uint64_t rows);
+void unit_abort(struct storage *st);
+
+/* ---- errors.c --------------------------------------------------------------------------- */
+
+/* printf-style message into st->errmsg; returns -1 so callers can `return st_error(...)`. */
+int st_error(struct storage *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Message for an SQLite failure `rc` while `doing`; returns -1. */
+int st_sqlite_error(struct storage *st, int rc, const char *doing);
+
+/* ---- bind.c ----------------------------------------------------------------------------- */
+
+/* Each returns an SQLite result code. Text is copied (SQLITE_TRANSIENT). */
+int bind_text(sqlite3_stmt *s, int idx, const char *text);   /* NULL or "" -> NULL */
+/* A fixed-size char array that may lack its terminator; "" -> NULL. */
+int bind_chars(sqlite3_stmt *s, int idx, const char *chars, size_t cap);
+int bind_u64(sqlite3_stmt *s, int idx, uint64_t v);
+int bind_ts(sqlite3_stmt *s, int idx, int64_t ts_us);         /* Unix seconds, REAL */
+int bind_ts_or_null(sqlite3_stmt *s, int idx, int64_t ts_us); /* 0 -> NULL */
+/* Letters from "SFRPAUEC" for the flags set, "." for none. buf >= 9 bytes. */
+const char *tcp_flags_str(uint8_t flags, char *buf);
+
+/* ---- run.c ------------------------------------------------------------------------------ */
+
+/* 0 when the handle is writable and a run is active; otherwise the message and -1. */
+int run_check_active(struct storage *st, const char *what);
+
+/* ---- flows.c ---------------------------------------------------------------------------- */
+
+/* The sink's flow and late_anomaly functions (struct sink in analyzer/analyzer.h). */
+int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
+                      size_t nev, const struct anomaly_record *an, size_t nan, int64_t *flow_id);
+int storage_sink_late_anomaly(void *ctx, int64_t flow_id, const struct anomaly_record *an,
+                              const struct teardown_event *ev);
+
+/* ---- for the unit test only ------------------------------------------------------------- */
+
+/* The connection, so that a test can impose limits (PRAGMA max_page_count). */
+sqlite3 *storage_db_handle(struct storage *st);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * run.c — the run's sink functions: run_begin (the runs row, committed at once with
+ * complete = 0), checkpoint (counters, then commit) and run_end (counters, finished, complete,
+ * decode errors, then commit); and storage_sink, which hands all sink functions out.
+ */
+#include <time.h>
+
+#include "storage/internal.h"
+
+#ifndef FINSCOPE_VERSION
+#define FINSCOPE_VERSION "unknown"     /* the Makefile defines it */
+#endif
+
+static int64_t wall_clock_us(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+static int writable(struct storage *st)
+{
+    if (st->readonly)
+        return st_error(st, "%s was opened read-only", st->path);
+    return 0;
+}
+
+static int insert_run(struct storage *st, const struct run_info *info)
+{
+    sqlite3_stmt *s = st->stmt[S_INS_RUN];
+    bind_text(s, 1, info->source);
+    bind_text(s, 2, info->mode);
+    bind_ts_or_null(s, 3, info->started_us);
+    bind_text(s, 4, FINSCOPE_VERSION);
+    bind_text(s, 5, info->dpi ? analyzer_dpi_version() : NULL);
+    sqlite3_bind_int(s, 6, info->dpi);
+    bind_text(s, 7, info->options);
+    if (stmt_exec(st, S_INS_RUN, "recording the run") < 0)
+        return -1;
+    st->run_id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+static int run_begin(void *ctx, const struct run_info *info)
+{
+    struct storage *st = ctx;
+    if (writable(st) < 0)
+        return -1;
+    if (st->phase == RUN_ACTIVE)
+        return st_error(st, "%s: a run is already in progress (run %lld)", st->path,
+                        (long long)st->run_id);
+    /* Invariant: no transaction is open outside an active run. */
+    st->run_id = 0;
+    st->write_failed = false;
+    if (txn_ensure(st) < 0 || insert_run(st, info) < 0 || txn_commit(st) < 0) {
+        txn_rollback(st);
+        st->run_id = 0;
+        return -1;
+    }
+    st->phase = RUN_ACTIVE;
+    return txn_ensure(st);
+}
+
+static int write_decode_errors(struct storage *st, const struct run_totals *t)
+{
+    sqlite3_stmt *s = st->stmt[S_INS_DECODE_ERROR];
+    for (int r = DISSECT_OK + 1; r < DISSECT_REASON_COUNT; r++) {
+        if (t->decode_errors[r] == 0)
+            continue;
+        sqlite3_bind_int64(s, 1, st->run_id);
+        bind_text(s, 2, dissect_reason_name((enum dissect_result)r));
+        bind_u64(s, 3, t->decode_errors[r]);
+        if (stmt_exec(st, S_INS_DECODE_ERROR, "recording decode errors") < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* At the end: complete only if the totals say so and none of this run's writes failed. */
+static int write_totals(struct storage *st, const struct run_totals *t, bool at_end)
+{
+    sqlite3_stmt *s = st->stmt[S_UPD_RUN];
+    sqlite3_bind_int64(s, 1, st->run_id);
+    bind_u64(s, 2, t->packets);
+    bind_u64(s, 3, t->bytes);
+    bind_u64(s, 4, t->flows);
+    bind_u64(s, 5, t->flows_evicted);
+    bind_u64(s, 6, t->kernel_drops);
+    bind_u64(s, 7, t->iface_drops);
+    bind_ts_or_null(s, 8, t->first_pkt_us);
+    bind_ts_or_null(s, 9, t->last_pkt_us);
+    int64_t finished = t->finished_us;
+    if (at_end && finished == 0)
+        finished = wall_clock_us();
+    bind_ts_or_null(s, 10, finished);
+    sqlite3_bind_int(s, 11, at_end && t->complete && !st->write_failed);
+    bind_text(s, 12, t->error ? t->error : st->write_failed ? st->errmsg : NULL);
+    if (stmt_exec(st, S_UPD_RUN, "updating the run") < 0)
+        return -1;
+    return write_decode_errors(st, t);
+}
+
+int run_check_active(struct storage *st, const char *what)
+{
+    if (writable(st) < 0)
+        return -1;
+    if (st->phase != RUN_ACTIVE)
+        return st_error(st, "%s: %s without an active run (run_begin first)", st->path, what);
+    return 0;
+}
+
+static int checkpoint(void *ctx, const struct run_totals *t)
+{
+    struct storage *st = ctx;
+    if (run_check_active(st, "checkpointing") < 0)
+        return -1;
+    if (txn_ensure(st) < 0 || write_totals(st, t, false) < 0 || txn_commit(st) < 0) {
+        st->write_failed = true;
+        txn_rollback(st);
+        return -1;
+    }
+    return txn_ensure(st);
+}
+
+/* After a failed write the transaction may be gone; the totals are still worth recording
+ * (in a fresh transaction), since they say the run is unfinished and why. */
+static int run_end(void *ctx, const struct run_totals *t)
+{
+    struct storage *st = ctx;
+    if (run_check_active(st, "ending the run") < 0)
+        return -1;
+    if (txn_ensure(st) < 0 || write_totals(st, t, true) < 0 || txn_commit(st) < 0) {
+        txn_rollback(st);
+        return -1;
+    }
+    st->phase = RUN_ENDED;
+    return 0;
+}
+
+void storage_sink(struct storage *st, struct sink *out)
+{
+    out->ctx = st;
+    out->run_begin = run_begin;
+    out->flow = storage_sink_flow;
+    out->late_anomaly = storage_sink_late_anomaly;
+    out->checkpoint = checkpoint;
+    out->run_end = run_end;
+}

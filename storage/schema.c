@@ -1,0 +1,142 @@
+/*
+ * schema.c — the database schema, version by version, and how a file is brought up to date.
+ *
+ * `migrations[i]` holds the SQL that takes a file from version i to version i + 1 (version 0 is
+ * an empty file). A new schema version appends one entry; files written by older finscopes are
+ * then migrated step by step when opened for writing. docs/schema.md describes the result.
+ */
+#include <stdio.h>
+
+#include "storage/internal.h"
+
+static const char *const schema_v1[] = {
+    "CREATE TABLE runs ("
+    " id INTEGER PRIMARY KEY,"
+    " source TEXT, mode TEXT, started REAL, finished REAL,"
+    " complete INTEGER NOT NULL DEFAULT 0,"
+    " version TEXT, ndpi_version TEXT, dpi INTEGER, options TEXT,"
+    " packets INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,"
+    " flows INTEGER NOT NULL DEFAULT 0, flows_evicted INTEGER NOT NULL DEFAULT 0,"
+    " kernel_drops INTEGER NOT NULL DEFAULT 0, iface_drops INTEGER NOT NULL DEFAULT 0,"
+    " first_packet REAL, last_packet REAL, error TEXT)",
+
+    "CREATE TABLE decode_errors ("
+    " run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " reason TEXT NOT NULL, count INTEGER NOT NULL,"
+    " PRIMARY KEY (run_id, reason))",
+
+    "CREATE TABLE flows ("
+    " id INTEGER PRIMARY KEY,"
+    " run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " proto TEXT, orig_addr TEXT, orig_port INTEGER, resp_addr TEXT, resp_port INTEGER,"
+    " vlan INTEGER, first_ts REAL, last_ts REAL, duration REAL,"
+    " orig_pkts INTEGER, resp_pkts INTEGER, orig_bytes INTEGER, resp_bytes INTEGER,"
+    " orig_ip_bytes INTEGER, resp_ip_bytes INTEGER, midstream INTEGER, ended_by TEXT,"
+    " teardown TEXT, closer TEXT, orig_state TEXT, resp_state TEXT, reason TEXT,"
+    " close_start REAL, close_end REAL, close_duration REAL,"
+    " orig_retrans INTEGER, resp_retrans INTEGER, orig_ooo INTEGER, resp_ooo INTEGER,"
+    " orig_zero_win INTEGER, resp_zero_win INTEGER, orig_rsts INTEGER, resp_rsts INTEGER,"
+    " orig_fins INTEGER, resp_fins INTEGER, orig_wscale INTEGER, resp_wscale INTEGER,"
+    " anomalies INTEGER NOT NULL DEFAULT 0, events_dropped INTEGER,"
+    " conn_state TEXT, history TEXT, app_proto TEXT, app_category TEXT, server_name TEXT)",
+
+    "CREATE TABLE anomalies ("
+    " id INTEGER PRIMARY KEY,"
+    " run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " flow_id INTEGER NOT NULL REFERENCES flows(id),"
+    " ts REAL, packet INTEGER, direction TEXT, kind TEXT NOT NULL,"
+    " expected TEXT, observed TEXT, detail TEXT, challenge_ack INTEGER NOT NULL DEFAULT 0)",
+
+    "CREATE TABLE teardown_events ("
+    " id INTEGER PRIMARY KEY,"
+    " flow_id INTEGER NOT NULL REFERENCES flows(id),"
+    " ts REAL, packet INTEGER, direction TEXT, flags TEXT,"
+    " seq INTEGER, ack INTEGER, len INTEGER, orig_state TEXT, resp_state TEXT)",
+
+    "CREATE INDEX flows_run ON flows(run_id)",
+    "CREATE INDEX flows_teardown ON flows(teardown)",
+    "CREATE INDEX flows_resp_addr ON flows(resp_addr)",
+    "CREATE INDEX flows_orig_addr ON flows(orig_addr)",
+    "CREATE INDEX anomalies_flow ON anomalies(flow_id)",
+    "CREATE INDEX anomalies_kind ON anomalies(kind)",
+    "CREATE INDEX teardown_events_flow ON teardown_events(flow_id)",
+
+    /* share: percent of the run's TCP flows (those with a teardown verdict). */
+    "CREATE VIEW teardown_summary AS"
+    " SELECT run_id, teardown, COUNT(*) AS flows,"
+    "  ROUND(100.0 * COUNT(*) / SUM(COUNT(*)) OVER (PARTITION BY run_id), 2) AS share"
+    " FROM flows WHERE teardown IS NOT NULL GROUP BY run_id, teardown",
+
+    "CREATE VIEW anomaly_summary AS"
+    " SELECT run_id, kind, COUNT(*) AS count, COUNT(DISTINCT flow_id) AS flows"
+    " FROM anomalies GROUP BY run_id, kind",
+
+    /* reset_ts: the resetting side's first RST after which both endpoints were CLOSED (the
+     * acceptable one), else its first RST; NULL when the flow's events were not kept. */
+    "CREATE VIEW resets AS"
+    " SELECT f.run_id, f.id AS flow_id, f.teardown,"
+    "  CASE f.teardown WHEN 'rst_originator' THEN 'originator' ELSE 'responder' END AS reset_by,"
+    "  CASE f.teardown WHEN 'rst_originator' THEN f.orig_addr ELSE f.resp_addr END"
+    "   AS reset_addr,"
+    "  f.proto, f.orig_addr, f.orig_port, f.resp_addr, f.resp_port, f.vlan,"
+    "  f.app_proto, f.server_name, f.first_ts, f.last_ts, f.duration, f.close_start,"
+    "  (SELECT e.ts FROM teardown_events e"
+    "    WHERE e.flow_id = f.id AND instr(e.flags, 'R') > 0"
+    "     AND e.direction = CASE f.teardown WHEN 'rst_originator' THEN 'orig' ELSE 'resp' END"
+    "    ORDER BY (e.orig_state = 'CLOSED' AND e.resp_state = 'CLOSED') DESC, e.packet, e.id"
+    "    LIMIT 1) AS reset_ts,"
+    "  f.closer, f.orig_state, f.resp_state, f.conn_state, f.history, f.anomalies"
+    " FROM flows f WHERE f.teardown IN ('rst_originator', 'rst_responder')",
+    NULL
+};
+
+/* migrations[v] takes a file from version v to v + 1. */
+static const char *const *const migrations[] = { schema_v1 };
+_Static_assert(sizeof migrations / sizeof *migrations == STORAGE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(s, 0);
+        rc = SQLITE_OK;
+    }
+    int rc_final = sqlite3_finalize(s);
+    return rc != SQLITE_OK ? rc : rc_final;
+}
+
+int schema_identify(sqlite3 *db, struct db_identity *id)
+{
+    int64_t app = 0, version = 0, objects = 0;
+    int rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &objects);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(db, "PRAGMA application_id", &app);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(db, "PRAGMA user_version", &version);
+    id->application_id = (int)app;
+    id->user_version = (int)version;
+    id->objects = objects;
+    return rc;
+}
+
+int schema_migrate(sqlite3 *db, int from)
+{
+    if (from < 0 || from > STORAGE_SCHEMA_VERSION)
+        return SQLITE_MISUSE;
+    for (int v = from; v < STORAGE_SCHEMA_VERSION; v++) {
+        for (const char *const *sql = migrations[v]; *sql; sql++) {
+            int rc = sqlite3_exec(db, *sql, NULL, NULL, NULL);
+            if (rc != SQLITE_OK)
+                return rc;
+        }
+    }
+    char pragmas[128];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA user_version = %d; PRAGMA application_id = %d",
+             STORAGE_SCHEMA_VERSION, STORAGE_APPLICATION_ID);
+    return sqlite3_exec(db, pragmas, NULL, NULL, NULL);
+}
