@@ -48,7 +48,7 @@ const char *dissect_reason_name(enum dissect_result r);
 
 /* True when finscope can decode this link type. */
 bool dissect_link_supported(int linktype);
-/* Human name of a link type for error messages ("EN10MB", "LINUX_SLL2", or "DLT 147"). */
+/* A link type for messages: "EN10MB (1)", "LINUX_SLL2 (276)", or just "147" when unnamed. */
 const char *dissect_link_name(int linktype, char *buf, size_t buflen);
 
 #define DISSECT_MAX_VLAN 4

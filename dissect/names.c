@@ -52,7 +52,7 @@ const char *dissect_link_name(int linktype, char *buf, size_t buflen)
             snprintf(buf, buflen, "%s (%d)", LINK_NAMES[i].name, linktype);
             return buf;
         }
-    snprintf(buf, buflen, "link type %d", linktype);
+    snprintf(buf, buflen, "%d", linktype);
     return buf;
 }
 

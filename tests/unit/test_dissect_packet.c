@@ -408,7 +408,7 @@ Test(dissect, names)
     for (int r = 0; r < DISSECT_REASON_COUNT; r++)
         cr_assert_not_null(dissect_reason_name((enum dissect_result)r));
     cr_assert_str_eq(dissect_link_name(276, buf, sizeof buf), "LINUX_SLL2 (276)");
-    cr_assert_str_eq(dissect_link_name(4242, buf, sizeof buf), "link type 4242");
+    cr_assert_str_eq(dissect_link_name(4242, buf, sizeof buf), "4242");
     cr_assert(dissect_link_supported(1));
     cr_assert_not(dissect_link_supported(127));
     struct ip_addr a = {.family = 6, .bytes = {0xfd, 0x77, [15] = 2}};

@@ -1,0 +1,211 @@
+/*
+ * analyze.c — `finscope analyze FILE...`: the run from start to exit status.
+ *
+ *   parse arguments, check the filter's syntax (exit 2 when it does not compile)
+ *   for each FILE in order: open it (an unusable file is reported and skipped: exit 1 later);
+ *       at the first usable one, open the result file, create the analyzer, begin the run;
+ *       read its records (analyze_read.c)
+ *   finish: analyzer_finish (every flow still alive is emitted), run_end, storage_close,
+ *       summary on stdout
+ *
+ * The result file is opened only once a capture has been opened, so a mistyped file name
+ * leaves no empty database behind. A run whose storage fails is left incomplete (exit 1); one
+ * stopped by SIGINT/SIGTERM is ended with complete = 0, error "interrupted" (exit 128 + sig).
+ */
+#include "cli/analyze.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/analyze_run.h"
+#include "cli/analyze_summary.h"
+#include "cli/stop_signal.h"
+
+/* ---- reporting ----------------------------------------------------------------------------- */
+
+static void keep_problem(struct analyze_run *r, const char *msg)
+{
+    size_t used = strlen(r->problems);
+    size_t need = (used ? 2 : 0) + strlen(msg) + 1;
+    if (used + need > sizeof r->problems) {
+        r->problems_dropped++;
+        return;
+    }
+    snprintf(r->problems + used, sizeof r->problems - used, "%s%s", used ? "; " : "", msg);
+}
+
+void run_report(struct analyze_run *r, bool keep, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    progress_clear(&r->progress);
+    fprintf(stderr, "finscope: %s\n", msg);
+    if (keep)
+        keep_problem(r, msg);
+}
+
+void run_fail(struct analyze_run *r, const char *fallback)
+{
+    if (r->failed)
+        return;
+    r->failed = true;
+    const char *why = r->st ? storage_errmsg(r->st) : "";
+    snprintf(r->fail_msg, sizeof r->fail_msg, "%s", why[0] ? why : fallback);
+    run_report(r, false, "%s", r->fail_msg);
+}
+
+/* ---- beginning and ending the run ---------------------------------------------------------- */
+
+static int64_t wall_clock_us(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+static int begin_run(struct analyze_run *r)
+{
+    char err[512];
+    if (storage_open(r->args->db_path, 0, &r->st, err, sizeof err) != 0) {
+        r->st = NULL;
+        run_fail(r, err);
+        return -1;
+    }
+    storage_sink(r->st, &r->sink);
+    struct analyzer_config cfg;
+    analyzer_config_default(&cfg);
+    cfg.dpi = r->args->dpi;
+    r->an = analyzer_new(&cfg, &r->sink);
+    if (!r->an) {
+        run_fail(r, "cannot start the analyzer: out of memory, or nDPI failed to initialise");
+        return -1;
+    }
+    struct run_info info = {.source = r->source, .mode = "file", .started_us = wall_clock_us(),
+                            .options = r->options, .dpi = r->args->dpi};
+    if (r->sink.run_begin(r->sink.ctx, &info) != 0) {
+        run_fail(r, "cannot record the run");
+        return -1;
+    }
+    r->begun = true;
+    return 0;
+}
+
+/* runs.error: why the run failed, else "interrupted" and/or the warnings; NULL if none. */
+static const char *run_error(const struct analyze_run *r, char *buf, size_t len)
+{
+    if (r->failed)
+        return r->fail_msg;
+    bool interrupted = stop_signal_received() != 0;
+    snprintf(buf, len, "%s%s%s", interrupted ? "interrupted" : "",
+             interrupted && r->problems[0] ? "; " : "", r->problems);
+    if (r->problems_dropped > 0 && strlen(buf) + 32 < len)
+        snprintf(buf + strlen(buf), len - strlen(buf), "; and %u more",
+                 r->problems_dropped);
+    return buf[0] ? buf : NULL;
+}
+
+/* Emits the remaining flows and records the totals. */
+static void end_run(struct analyze_run *r)
+{
+    if (!r->failed && analyzer_finish(r->an) != 0)
+        run_fail(r, "the analysis stopped: out of memory");
+    run_count_flows(r);
+    char error[sizeof r->problems + 64];
+    r->totals.complete = !r->failed && !stop_signal_received();
+    r->totals.error = run_error(r, error, sizeof error);
+    if (r->sink.run_end(r->sink.ctx, &r->totals) != 0)
+        run_fail(r, "cannot record the end of the run");
+    if (!r->failed && stop_signal_received())
+        run_report(r, false, "interrupted: what was read is stored in %s as an incomplete run",
+                   r->args->db_path);
+}
+
+/* Ends the run if it began, closes everything, prints the summary; returns the exit status. */
+static int finish(struct analyze_run *r)
+{
+    if (r->begun)
+        end_run(r);
+    int64_t run_id = storage_run_id(r->st);
+    analyzer_free(r->an);
+    int closed = storage_close(r->st);
+    r->st = NULL;
+    if (closed != 0)
+        run_fail(r, "closing the result file failed; its last run may be incomplete");
+    progress_clear(&r->progress);
+    if (r->begun && !r->failed && !r->args->quiet)
+        analyze_print_summary(stdout, &r->totals, r->args->db_path, run_id);
+    if (r->failed || r->file_refused)
+        return 1;
+    if (stop_signal_received())
+        return 128 + stop_signal_received();
+    return r->begun ? 0 : 1;
+}
+
+/* ---- the files ----------------------------------------------------------------------------- */
+
+static void analyze_file(struct analyze_run *r, int file_no)
+{
+    struct capture_source cs;
+    char err[PCAP_ERRBUF_SIZE + 256];
+    if (capture_open(r->args->files[file_no], &cs, err, sizeof err) != 0) {
+        run_report(r, true, "%s: %s", cs.display_name, err);
+        r->file_refused = true;
+        return;
+    }
+    if (r->args->filter && capture_set_filter(&cs, r->args->filter, err, sizeof err) != 0) {
+        char link[64];
+        run_report(r, true, "%s: the filter cannot be used with link type %s (%s)",
+                   cs.display_name, dissect_link_name(cs.linktype, link, sizeof link), err);
+        r->file_refused = true;
+    } else if (r->begun || begin_run(r) == 0) {
+        run_read_capture(r, &cs, file_no);
+    }
+    capture_close(&cs);
+}
+
+static int analyze_files(const struct analyze_args *args, const char *options)
+{
+    char err[PCAP_ERRBUF_SIZE];
+    if (args->filter && capture_check_filter(args->filter, err, sizeof err) != 0) {
+        fprintf(stderr, "finscope analyze: the filter does not compile: %s\n"
+                        "See 'man pcap-filter' for the syntax.\n", err);
+        return 2;
+    }
+    char *source = words_join(args->nfiles, args->files, false);
+    if (!source || stop_signal_install() != 0) {
+        fprintf(stderr, "finscope: cannot start: out of resources\n");
+        free(source);
+        return 1;
+    }
+    struct analyze_run r = {.args = args, .source = source, .options = options};
+    progress_init(&r.progress, !args->quiet && isatty(STDERR_FILENO));
+    for (int i = 0; i < args->nfiles && !r.failed && !stop_signal_received(); i++)
+        analyze_file(&r, i);
+    int status = finish(&r);
+    free(source);
+    return status;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+    /* Recorded as given, so taken before getopt_long reorders argv. */
+    char *options = words_join(argc - 1, argv + 1, true);
+    if (!options) {
+        fprintf(stderr, "finscope: out of memory\n");
+        return 1;
+    }
+    struct analyze_args args;
+    enum args_result parsed = analyze_args_parse(argc, argv, &args);
+    int status = parsed == ARGS_HELP_SHOWN ? 0 : 2;
+    if (parsed == ARGS_RUN)
+        status = analyze_files(&args, options);
+    free(options);
+    return status;
+}

@@ -1,0 +1,158 @@
+/*
+ * analyze_args.c — options of `finscope analyze` (getopt_long), its --help text, and the
+ * quoting used to record the command line in the run row.
+ */
+#include "cli/analyze_args.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char HELP[] =
+"Usage: finscope analyze FILE... [-o DB] [-f FILTER] [--no-dpi] [-q]\n"
+"\n"
+"Read captures, follow every connection, and record in an SQLite result file how each TCP\n"
+"connection ended (graceful, half_closed, rst_originator, rst_responder, rejected,\n"
+"unanswered, open, abnormal), which side closed it, and every teardown anomaly (RSTs with\n"
+"an unacceptable sequence number, data after FIN, FINs never acknowledged, ...).\n"
+"\n"
+"FILE is a pcap or pcapng capture, plain or gzip-compressed (recognised by its content, not\n"
+"its name), or - for standard input. Several files are analyzed in the order given as one\n"
+"run: packet numbers continue from file to file and a connection may span files.\n"
+"\n"
+"Options:\n"
+"  -o, --output DB      result file (default: " ANALYZE_DEFAULT_DB " in the current directory).\n"
+"                       Created when missing; each analyze adds a new run to it.\n"
+"  -f, --filter EXPR    analyze only packets matching this BPF filter (tcpdump syntax),\n"
+"                       e.g. 'tcp port 443' or 'host 10.0.0.5 and not port 22';\n"
+"                       the counts then cover only the matching packets\n"
+"      --no-dpi         do not label flows with their application protocol (nDPI);\n"
+"                       faster, and app_proto stays empty\n"
+"  -q, --quiet          no progress line and no summary; only problems are printed\n"
+"  -h, --help           show this text\n"
+"\n"
+"A progress line is shown on stderr when it is a terminal. Ctrl-C (or SIGTERM) stops\n"
+"reading: the connections seen so far are still stored, in a run marked incomplete.\n"
+"Packets that cannot be decoded are counted by reason, never guessed at.\n"
+"\n"
+"Exit status:\n"
+"  0    every file was analyzed; warnings (bad or truncated records) may have been printed\n"
+"  1    a file could not be used at all (missing, not a capture, unsupported link type;\n"
+"       the other files are still analyzed), or the result file could not be written\n"
+"  2    usage error: unknown option, missing argument, no FILE, filter that does not compile\n"
+"  130  interrupted by SIGINT (143: SIGTERM); what was read is stored, marked incomplete\n"
+"\n"
+"Examples:\n"
+"  finscope analyze capture.pcap\n"
+"  finscope analyze mon.pcapng.gz tue.pcapng.gz -o week.db -f 'tcp port 443'\n"
+"  tcpdump -i eth0 -w - 'tcp' | finscope analyze - -o live.db\n"
+"  sqlite3 finscope.db \"SELECT teardown, count(*) FROM flows WHERE proto = 'tcp' GROUP BY 1\"\n";
+
+static const char HINT[] = "Try 'finscope analyze --help' for the options.\n";
+
+enum { OPT_NO_DPI = 256 };
+
+static const struct option LONG_OPTIONS[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"filter", required_argument, NULL, 'f'},
+    {"no-dpi", no_argument, NULL, OPT_NO_DPI},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+void analyze_print_help(FILE *out)
+{
+    fputs(HELP, out);
+}
+
+static enum args_result usage_error(const char *what, const char *arg)
+{
+    fprintf(stderr, "finscope analyze: %s%s\n%s", what, arg, HINT);
+    return ARGS_USAGE_ERROR;
+}
+
+/* The option as the user typed it: "-x" for a short one, else the word itself. */
+static const char *offending_option(char **argv, char *buf, size_t len)
+{
+    const char *word = argv[optind - 1];
+    if (optopt != 0 && strncmp(word, "--", 2) != 0) {
+        snprintf(buf, len, "-%c", optopt);
+        return buf;
+    }
+    return word;
+}
+
+static enum args_result check_files(const struct analyze_args *a)
+{
+    if (a->nfiles == 0)
+        return usage_error("no capture FILE given", "");
+    int stdin_uses = 0;
+    for (int i = 0; i < a->nfiles; i++)
+        stdin_uses += strcmp(a->files[i], "-") == 0;
+    if (stdin_uses > 1)
+        return usage_error("- (standard input) can be given only once", "");
+    return ARGS_RUN;
+}
+
+enum args_result analyze_args_parse(int argc, char **argv, struct analyze_args *out)
+{
+    *out = (struct analyze_args){.db_path = ANALYZE_DEFAULT_DB, .dpi = true};
+    char buf[8];
+    int c;
+    opterr = 0;                   /* messages below name the command, not argv[0] */
+    while ((c = getopt_long(argc, argv, ":o:f:qh", LONG_OPTIONS, NULL)) != -1) {
+        switch (c) {
+        case 'o': out->db_path = optarg; break;
+        case 'f': out->filter = optarg; break;
+        case 'q': out->quiet = true; break;
+        case OPT_NO_DPI: out->dpi = false; break;
+        case 'h': analyze_print_help(stdout); return ARGS_HELP_SHOWN;
+        case ':':
+            return usage_error("missing argument for ", offending_option(argv, buf, sizeof buf));
+        default:
+            return usage_error("unknown option ", offending_option(argv, buf, sizeof buf));
+        }
+    }
+    out->files = argv + optind;
+    out->nfiles = argc - optind;
+    return check_files(out);
+}
+
+/* Safe unquoted in a POSIX shell. */
+static bool plain_word(const char *w)
+{
+    return *w != '\0' && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789_-+=./:,@%") == strlen(w);
+}
+
+/* Appends `w` at `p`, single-quoted when needed ('\'' for a quote); returns the new end. */
+static char *put_word(char *p, const char *w, bool quote)
+{
+    if (!quote || plain_word(w))
+        return stpcpy(p, w);
+    *p++ = '\'';
+    for (; *w; w++)
+        p = *w == '\'' ? stpcpy(p, "'\\''") : (*p = *w, p + 1);
+    *p++ = '\'';
+    return p;
+}
+
+char *words_join(int n, char *const *words, bool quote)
+{
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += 4 * strlen(words[i]) + 3;     /* worst case: every char a quote, plus quotes */
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    char *p = s;
+    *p = '\0';
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            *p++ = ' ';
+        p = put_word(p, words[i], quote);
+    }
+    *p = '\0';
+    return s;
+}

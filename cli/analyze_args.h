@@ -1,0 +1,34 @@
+/*
+ * analyze_args.h — the command line of `finscope analyze`: parsing, --help, and the text
+ * recorded in the run row (the arguments as given).
+ */
+#ifndef FINSCOPE_CLI_ANALYZE_ARGS_H
+#define FINSCOPE_CLI_ANALYZE_ARGS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define ANALYZE_DEFAULT_DB "finscope.db"
+
+struct analyze_args {
+    const char *db_path;          /* -o; ANALYZE_DEFAULT_DB when not given */
+    const char *filter;           /* -f BPF expression; NULL when not given */
+    bool dpi;                     /* false with --no-dpi */
+    bool quiet;                   /* -q: no progress line, no summary */
+    char **files;                 /* the FILE operands in order ("-" = stdin), into argv */
+    int nfiles;
+};
+
+enum args_result { ARGS_RUN, ARGS_HELP_SHOWN, ARGS_USAGE_ERROR };
+
+/* Parses argv (argv[0] is "analyze"); getopt_long may reorder argv. Prints the help text on
+ * stdout (ARGS_HELP_SHOWN) or a usage error with a hint on stderr (ARGS_USAGE_ERROR). */
+enum args_result analyze_args_parse(int argc, char **argv, struct analyze_args *out);
+
+void analyze_print_help(FILE *out);
+
+/* The words joined by spaces, each shell-quoted when needed if `quote`; caller frees.
+ * NULL when out of memory. */
+char *words_join(int n, char *const *words, bool quote);
+
+#endif

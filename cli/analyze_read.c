@@ -1,0 +1,113 @@
+/*
+ * analyze_read.c — the record loop of `finscope analyze`: every record of a capture is
+ * counted, decoded (dissect/), and given to the analyzer when it decodes; a checkpoint makes
+ * the results visible every CHECKPOINT_EVERY records, and the progress line is redrawn.
+ *
+ * A record libpcap cannot read ends the file but not the run: the records before it stay
+ * analyzed, and the problem is reported as a warning and kept for runs.error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/analyze_run.h"
+#include "cli/stop_signal.h"
+
+#define CHECKPOINT_EVERY 200000   /* records; lets a reader follow a long run */
+#define PROGRESS_POLL_MASK 0xff   /* look at the clock once every 256 records */
+
+void run_count_flows(struct analyze_run *r)
+{
+    struct analyzer_stats st;
+    analyzer_get_stats(r->an, &st);
+    r->totals.flows = st.flows_emitted;
+    r->totals.flows_evicted = st.flows_evicted;
+}
+
+static int64_t record_time_us(const struct pcap_pkthdr *h)
+{
+    return (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
+}
+
+/* Counts one record, decodes it, and analyzes it when it decodes. -1 when the run failed. */
+static int take_record(struct analyze_run *r, int linktype, const struct pcap_pkthdr *h,
+                       const u_char *data)
+{
+    struct run_totals *t = &r->totals;
+    int64_t ts = record_time_us(h);
+    r->packet_no++;
+    t->packets++;
+    t->bytes += h->len;
+    if (t->packets == 1)
+        t->first_pkt_us = ts;
+    if (t->packets == 1 || ts > t->last_pkt_us)
+        t->last_pkt_us = ts;
+    struct packet pkt;
+    enum dissect_result res = dissect_packet(linktype, data, h->caplen, h->len, &pkt);
+    if (res == DISSECT_OK) {
+        pkt.ts_us = ts;
+        if (analyzer_packet(r->an, &pkt, r->packet_no) != 0)
+            return -1;
+    } else if (res > DISSECT_OK && res < DISSECT_REASON_COUNT) {
+        t->decode_errors[res]++;
+    }
+    if (r->packet_no % CHECKPOINT_EVERY != 0)
+        return 0;
+    run_count_flows(r);
+    return r->sink.checkpoint(r->sink.ctx, t);
+}
+
+static void show_progress(struct analyze_run *r, const struct capture_source *cs, int file_no)
+{
+    if (!progress_due(&r->progress))
+        return;
+    const char *slash = strrchr(cs->display_name, '/');
+    char label[64];
+    snprintf(label, sizeof label, "[%d/%d] %s", file_no + 1, r->args->nfiles,
+             slash ? slash + 1 : cs->display_name);
+    progress_show(&r->progress, label, capture_fraction_read(cs), r->totals.packets);
+}
+
+/* Reading stopped at `record` (from 1) before the file's end: say where and why.
+ * `pcap_err` is libpcap's message, NULL when libpcap saw a clean end of file. */
+static void report_cut(struct analyze_run *r, const struct capture_source *cs, uint64_t record,
+                       const char *pcap_err)
+{
+    bool cut_short;
+    const char *gz_err = capture_gzip_error(cs, &cut_short);
+    const char *name = cs->display_name;
+    unsigned long long n = record, done = record - 1;
+    if (gz_err && !cut_short)
+        run_report(r, true, "%s: corrupt gzip data at record %llu (%llu records analyzed): %s",
+                   name, n, done, gz_err);
+    else if (gz_err || !pcap_err || strncmp(pcap_err, "truncated", 9) == 0)
+        run_report(r, true, "%s: truncated at record %llu (%llu records analyzed)", name, n, done);
+    else
+        run_report(r, true, "%s: unreadable record %llu (%llu records analyzed): %s", name, n,
+                   done, pcap_err);
+}
+
+void run_read_capture(struct analyze_run *r, const struct capture_source *cs, int file_no)
+{
+    uint64_t record = 0;          /* records read from this file */
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = 0;
+    while (!stop_signal_received() && (rc = pcap_next_ex(cs->pcap, &h, &data)) == 1) {
+        record++;
+        if (take_record(r, cs->linktype, h, data) != 0) {
+            run_fail(r, "the analysis stopped: out of memory");
+            return;
+        }
+        if ((record & PROGRESS_POLL_MASK) == 0)
+            show_progress(r, cs, file_no);
+    }
+    if (stop_signal_received())
+        return;                   /* a read cut short by the signal is no fault of the file */
+    bool cut_short;
+    if (rc == PCAP_ERROR_BREAK) { /* end of file; compressed data may still have been cut */
+        if (capture_gzip_error(cs, &cut_short))
+            report_cut(r, cs, record + 1, NULL);
+        return;
+    }
+    report_cut(r, cs, record + 1, pcap_geterr(cs->pcap));
+}
