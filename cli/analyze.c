@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/analyze_run.h"
@@ -56,41 +55,23 @@ void run_fail(struct analyze_run *r, const char *fallback)
     if (r->failed)
         return;
     r->failed = true;
-    const char *why = r->st ? storage_errmsg(r->st) : "";
+    const char *why = r->pl.st ? storage_errmsg(r->pl.st) : "";
     snprintf(r->fail_msg, sizeof r->fail_msg, "%s", why[0] ? why : fallback);
     run_report(r, false, "%s", r->fail_msg);
 }
 
 /* ---- beginning and ending the run ---------------------------------------------------------- */
 
-static int64_t wall_clock_us(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
-}
-
 static int begin_run(struct analyze_run *r)
 {
     char err[512];
-    if (storage_open(r->args->db_path, 0, &r->st, err, sizeof err) != 0) {
-        r->st = NULL;
-        run_fail(r, err);
-        return -1;
-    }
-    storage_sink(r->st, &r->sink);
     struct analyzer_config cfg;
     analyzer_config_default(&cfg);
     cfg.dpi = r->args->dpi;
-    r->an = analyzer_new(&cfg, &r->sink);
-    if (!r->an) {
-        run_fail(r, "cannot start the analyzer: out of memory, or nDPI failed to initialise");
-        return -1;
-    }
     struct run_info info = {.source = r->source, .mode = "file", .started_us = wall_clock_us(),
                             .options = r->options, .dpi = r->args->dpi};
-    if (r->sink.run_begin(r->sink.ctx, &info) != 0) {
-        run_fail(r, "cannot record the run");
+    if (pipeline_open(&r->pl, r->args->db_path, &cfg, &info, err, sizeof err) != 0) {
+        run_fail(r, err);
         return -1;
     }
     r->begun = true;
@@ -114,14 +95,10 @@ static const char *run_error(const struct analyze_run *r, char *buf, size_t len)
 /* Emits the remaining flows and records the totals. */
 static void end_run(struct analyze_run *r)
 {
-    if (!r->failed && analyzer_finish(r->an) != 0)
-        run_fail(r, "the analysis stopped: out of memory");
-    run_count_flows(r);
     char error[sizeof r->problems + 64];
-    r->totals.complete = !r->failed && !stop_signal_received();
-    r->totals.error = run_error(r, error, sizeof error);
-    if (r->sink.run_end(r->sink.ctx, &r->totals) != 0)
-        run_fail(r, "cannot record the end of the run");
+    bool complete = !r->failed && !stop_signal_received();
+    if (pipeline_end(&r->pl, r->failed, complete, run_error(r, error, sizeof error)) != 0)
+        run_fail(r, "the run could not be completed");
     if (!r->failed && stop_signal_received())
         run_report(r, false, "interrupted: what was read is stored in %s as an incomplete run",
                    r->args->db_path);
@@ -132,15 +109,12 @@ static int finish(struct analyze_run *r)
 {
     if (r->begun)
         end_run(r);
-    int64_t run_id = storage_run_id(r->st);
-    analyzer_free(r->an);
-    int closed = storage_close(r->st);
-    r->st = NULL;
-    if (closed != 0)
+    int64_t run_id = storage_run_id(r->pl.st);
+    if (pipeline_close(&r->pl) != 0)
         run_fail(r, "closing the result file failed; its last run may be incomplete");
     progress_clear(&r->progress);
     if (r->begun && !r->failed && !r->args->quiet)
-        analyze_print_summary(stdout, &r->totals, r->args->db_path, run_id);
+        analyze_print_summary(stdout, &r->pl.totals, r->args->db_path, run_id);
     if (r->failed || r->file_refused)
         return 1;
     if (stop_signal_received())

@@ -15,45 +15,16 @@
 #define CHECKPOINT_EVERY 200000   /* records; lets a reader follow a long run */
 #define PROGRESS_POLL_MASK 0xff   /* look at the clock once every 256 records */
 
-void run_count_flows(struct analyze_run *r)
-{
-    struct analyzer_stats st;
-    analyzer_get_stats(r->an, &st);
-    r->totals.flows = st.flows_emitted;
-    r->totals.flows_evicted = st.flows_evicted;
-}
-
-static int64_t record_time_us(const struct pcap_pkthdr *h)
-{
-    return (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
-}
-
-/* Counts one record, decodes it, and analyzes it when it decodes. -1 when the run failed. */
+/* Takes one record through the pipeline; a checkpoint every CHECKPOINT_EVERY records.
+ * -1 when the run failed. */
 static int take_record(struct analyze_run *r, int linktype, const struct pcap_pkthdr *h,
                        const u_char *data)
 {
-    struct run_totals *t = &r->totals;
-    int64_t ts = record_time_us(h);
-    r->packet_no++;
-    t->packets++;
-    t->bytes += h->len;
-    if (t->packets == 1)
-        t->first_pkt_us = ts;
-    if (t->packets == 1 || ts > t->last_pkt_us)
-        t->last_pkt_us = ts;
-    struct packet pkt;
-    enum dissect_result res = dissect_packet(linktype, data, h->caplen, h->len, &pkt);
-    if (res == DISSECT_OK) {
-        pkt.ts_us = ts;
-        if (analyzer_packet(r->an, &pkt, r->packet_no) != 0)
-            return -1;
-    } else if (res > DISSECT_OK && res < DISSECT_REASON_COUNT) {
-        t->decode_errors[res]++;
-    }
-    if (r->packet_no % CHECKPOINT_EVERY != 0)
+    if (pipeline_record(&r->pl, linktype, h, data) != 0)
+        return -1;
+    if (r->pl.packet_no % CHECKPOINT_EVERY != 0)
         return 0;
-    run_count_flows(r);
-    return r->sink.checkpoint(r->sink.ctx, t);
+    return pipeline_checkpoint(&r->pl);
 }
 
 static void show_progress(struct analyze_run *r, const struct capture_source *cs, int file_no)
@@ -64,7 +35,7 @@ static void show_progress(struct analyze_run *r, const struct capture_source *cs
     char label[64];
     snprintf(label, sizeof label, "[%d/%d] %s", file_no + 1, r->args->nfiles,
              slash ? slash + 1 : cs->display_name);
-    progress_show(&r->progress, label, capture_fraction_read(cs), r->totals.packets);
+    progress_show(&r->progress, label, capture_fraction_read(cs), r->pl.totals.packets);
 }
 
 /* Reading stopped at `record` (from 1) before the file's end: say where and why.

@@ -2,8 +2,8 @@
  * analyze_run.h — the state of one `finscope analyze` run, shared by analyze.c (setting the
  * run up, ending it, choosing the exit status) and analyze_read.c (the record loop).
  *
- * Invariant: `an` and the sink are usable only while `begun` is true; `begun` is set once
- * run_begin has recorded the run, so every begun run is ended with run_end.
+ * Invariant: the pipeline is usable only while `begun` is true; `begun` is set once the
+ * pipeline has recorded the run, so every begun run is ended with pipeline_end().
  */
 #ifndef FINSCOPE_CLI_ANALYZE_RUN_H
 #define FINSCOPE_CLI_ANALYZE_RUN_H
@@ -14,6 +14,7 @@
 #include "analyzer/analyzer.h"
 #include "cli/analyze_args.h"
 #include "cli/capture_source.h"
+#include "cli/pipeline.h"
 #include "cli/progress.h"
 #include "storage/storage.h"
 
@@ -21,14 +22,10 @@ struct analyze_run {
     const struct analyze_args *args;
     const char *source;           /* runs.source: the file names joined by spaces */
     const char *options;          /* runs.options: the arguments as given */
-    struct storage *st;           /* opened when the first usable file is found */
-    struct sink sink;
-    struct analyzer *an;
+    struct pipeline pl;           /* result file + analyzer, opened at the first usable file */
     bool begun;                   /* see the invariant above */
     bool failed;                  /* storage or analyzer failure: exit 1, run incomplete */
     bool file_refused;            /* a file was unusable as a whole: exit 1 */
-    struct run_totals totals;
-    uint64_t packet_no;           /* records read in this run so far, over all files */
     struct progress progress;
     char fail_msg[512];           /* why `failed`, as reported */
     char problems[1024];          /* warnings and refused files, "; "-separated, for runs.error */
@@ -42,9 +39,6 @@ void run_report(struct analyze_run *r, bool keep, const char *fmt, ...)
 
 /* Marks the run failed and reports why, once: storage's message, else `fallback`. */
 void run_fail(struct analyze_run *r, const char *fallback);
-
-/* Copies the analyzer's flow counts into r->totals. */
-void run_count_flows(struct analyze_run *r);
 
 /* Reads every record of `cs` into the run (file number `file_no` from 0). Stops early on a
  * stop signal, a failure (r->failed), or a bad or truncated record (reported and kept). */

@@ -23,6 +23,7 @@
 
 #include "analyzer/analyzer.h"
 #include "cli/analyze.h"
+#include "cli/live.h"
 
 #ifndef FINSCOPE_VERSION
 #define FINSCOPE_VERSION "unknown"     /* the Makefile defines it */
@@ -40,7 +41,7 @@ static const struct command COMMANDS[] = {
     {"report", "summarize a result file: teardown classes, anomalies, resets", NULL},
     {"show", "one flow in detail: its teardown timeline and anomalies", NULL},
     {"export", "flows as CSV or JSON lines", NULL},
-    {"live", "capture from a network interface and audit as it goes", NULL},
+    {"live", "capture from a network interface and audit as it goes", cmd_live},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof *COMMANDS)
 

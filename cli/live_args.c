@@ -1,0 +1,164 @@
+/*
+ * live_args.c — options of `finscope live` (getopt_long) and its --help text.
+ */
+#include "cli/live_args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/analyze_args.h"
+
+static const char HELP[] =
+"Usage: finscope live -i IFACE [-f FILTER] [-o DB] [options]\n"
+"       finscope live --list\n"
+"\n"
+"Capture from a network interface and audit every connection as it goes: each flow is\n"
+"written to the SQLite result file when it ends (1 s after its FIN/RST exchange, or on its\n"
+"idle timeout), and results are committed every second, so you can query the file with\n"
+"sqlite3 while finscope runs. The run's row (table runs) shows complete = 0 and up-to-date\n"
+"packet and drop counters until the capture stops.\n"
+"\n"
+"Options:\n"
+"  -i, --interface IFACE   interface to capture on ('any' for all, on Linux)\n"
+"      --list              list the interfaces finscope can capture on, and exit\n"
+"  -f, --filter EXPR       BPF capture filter (tcpdump syntax), e.g. 'tcp port 443'\n"
+"  -o, --output DB         result file (default: " ANALYZE_DEFAULT_DB ")\n"
+"  -w, --write FILE        also save the raw packets to FILE (pcap), as tcpdump -w does\n"
+"  -s, --snaplen BYTES     bytes captured per packet (default 262144)\n"
+"  -B, --buffer MB         kernel capture buffer in MiB (default 32); raise it if the\n"
+"                          summary reports packets dropped by the kernel\n"
+"      --no-promisc        do not put the interface into promiscuous mode\n"
+"  -Z, --user USER         drop root privileges to USER once the capture is open (as\n"
+"                          tcpdump -Z); the result file is then created as USER\n"
+"      --duration SECONDS  stop after this long\n"
+"      --count PACKETS     stop after this many packets\n"
+"      --max-flows N       keep at most N connections in memory (default 1000000); beyond\n"
+"                          it the longest-idle one is written out early (ended_by =\n"
+"                          'evicted') and counted in runs.flows_evicted\n"
+"      --no-dpi            do not label flows with their application protocol (nDPI)\n"
+"  -q, --quiet             no closing summary\n"
+"  -h, --help              show this text\n"
+"\n"
+"Stop with Ctrl-C or SIGTERM: open connections are written (teardown 'open'), the run is\n"
+"marked complete, and capture statistics are printed. Capturing needs root or the\n"
+"CAP_NET_RAW capability (sudo setcap cap_net_raw,cap_net_admin=eip ./finscope).\n"
+"\n"
+"Examples:\n"
+"  sudo finscope live -i eth0 -f 'tcp' -o live.db\n"
+"  sqlite3 live.db \"SELECT teardown, count(*) FROM flows GROUP BY 1\"   # meanwhile\n"
+"  sudo finscope live -i any --duration 3600 -Z nobody -o /tmp/hour.db\n";
+
+static const char HINT[] = "Try 'finscope live --help' for the options.\n";
+
+enum { OPT_LIST = 256, OPT_NO_PROMISC, OPT_NO_DPI, OPT_DURATION, OPT_COUNT, OPT_MAX_FLOWS };
+
+static const struct option LONG_OPTIONS[] = {
+    {"interface", required_argument, NULL, 'i'}, {"list", no_argument, NULL, OPT_LIST},
+    {"filter", required_argument, NULL, 'f'},    {"output", required_argument, NULL, 'o'},
+    {"write", required_argument, NULL, 'w'},     {"snaplen", required_argument, NULL, 's'},
+    {"buffer", required_argument, NULL, 'B'},    {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+    {"user", required_argument, NULL, 'Z'},      {"duration", required_argument, NULL, OPT_DURATION},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"no-dpi", no_argument, NULL, OPT_NO_DPI},   {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("finscope live: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", HINT);
+    return -1;
+}
+
+/* A whole number in [min, max]; -1 with a message otherwise. */
+static int parse_count(const char *what, const char *s, unsigned long long min,
+                       unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "finscope live: %s must be a whole number from %llu to %llu, not '%s'\n%s",
+                what, min, max, s, HINT);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > 0) || v > 1e9)
+        return usage_error("--duration must be a positive number of seconds, not '%s'", s);
+    *out = v;
+    return 0;
+}
+
+static int take_option(int c, const char *arg, struct live_args *a)
+{
+    unsigned long long v;
+    switch (c) {
+    case 'i': a->iface = arg; return 0;
+    case 'f': a->filter = arg; return 0;
+    case 'o': a->db_path = arg; return 0;
+    case 'w': a->raw_path = arg; return 0;
+    case 'Z': a->user = arg; return 0;
+    case 'q': a->quiet = true; return 0;
+    case OPT_LIST: a->list = true; return 0;
+    case OPT_NO_PROMISC: a->promisc = false; return 0;
+    case OPT_NO_DPI: a->dpi = false; return 0;
+    case OPT_DURATION: return parse_seconds(arg, &a->duration_s);
+    case 's':
+        if (parse_count("--snaplen", arg, 64, 262144, &v)) return -1;
+        a->snaplen = (int)v; return 0;
+    case 'B':
+        if (parse_count("--buffer", arg, 1, 4096, &v)) return -1;
+        a->buffer_mb = (int)v; return 0;
+    case OPT_COUNT:
+        if (parse_count("--count", arg, 1, UINT64_MAX, &v)) return -1;
+        a->count = v; return 0;
+    case OPT_MAX_FLOWS:
+        if (parse_count("--max-flows", arg, 16, 1000000000ULL, &v)) return -1;
+        a->max_flows = (size_t)v; return 0;
+    default:
+        return -1;  /* getopt_long already printed the problem */
+    }
+}
+
+enum live_args_result live_args_parse(int argc, char **argv, struct live_args *out)
+{
+    *out = (struct live_args){.db_path = ANALYZE_DEFAULT_DB, .snaplen = 262144, .buffer_mb = 32,
+                              .promisc = true, .dpi = true};
+    int c;
+    optind = 1;
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, "+i:f:o:w:s:B:Z:qh", LONG_OPTIONS, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(HELP, stdout);
+            return LIVE_ARGS_HELP_SHOWN;
+        }
+        if (c == '?' || take_option(c, optarg, out) != 0) {
+            if (c == '?')
+                fputs(HINT, stderr);
+            return LIVE_ARGS_USAGE_ERROR;
+        }
+    }
+    if (optind < argc) {
+        usage_error("unexpected argument '%s' (captures are read with 'finscope analyze')",
+                    argv[optind]);
+        return LIVE_ARGS_USAGE_ERROR;
+    }
+    if (!out->list && !out->iface) {
+        usage_error("%sno interface given: use -i IFACE (see 'finscope live --list')", "");
+        return LIVE_ARGS_USAGE_ERROR;
+    }
+    return LIVE_ARGS_RUN;
+}

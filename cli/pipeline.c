@@ -1,0 +1,104 @@
+/*
+ * pipeline.c — the result file + analyzer pair that `analyze` and `live` drive (pipeline.h).
+ */
+#include "cli/pipeline.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int64_t wall_clock_us(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+static int open_failed(struct pipeline *p, const char *fallback, char *err, size_t errlen)
+{
+    const char *why = p->st ? storage_errmsg(p->st) : "";
+    snprintf(err, errlen, "%s", why && why[0] ? why : fallback);
+    return -1;
+}
+
+int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer_config *cfg,
+                  const struct run_info *info, char *err, size_t errlen)
+{
+    *p = (struct pipeline){0};
+    if (storage_open(db_path, 0, &p->st, err, errlen) != 0) {
+        p->st = NULL;
+        return -1;
+    }
+    storage_sink(p->st, &p->sink);
+    p->an = analyzer_new(cfg, &p->sink);
+    if (!p->an)
+        return open_failed(p, "cannot start the analyzer: out of memory, or nDPI failed to "
+                              "initialise", err, errlen);
+    if (p->sink.run_begin(p->sink.ctx, info) != 0)
+        return open_failed(p, "cannot record the run", err, errlen);
+    return 0;
+}
+
+static int64_t record_time_us(const struct pcap_pkthdr *h)
+{
+    return (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
+}
+
+int pipeline_record(struct pipeline *p, int linktype, const struct pcap_pkthdr *h,
+                    const u_char *data)
+{
+    struct run_totals *t = &p->totals;
+    int64_t ts = record_time_us(h);
+    p->packet_no++;
+    t->packets++;
+    t->bytes += h->len;
+    if (t->packets == 1)
+        t->first_pkt_us = ts;
+    if (t->packets == 1 || ts > t->last_pkt_us)
+        t->last_pkt_us = ts;
+    struct packet pkt;
+    enum dissect_result res = dissect_packet(linktype, data, h->caplen, h->len, &pkt);
+    if (res != DISSECT_OK) {
+        if (res > DISSECT_OK && res < DISSECT_REASON_COUNT)
+            t->decode_errors[res]++;
+        return 0;
+    }
+    pkt.ts_us = ts;
+    return analyzer_packet(p->an, &pkt, p->packet_no);
+}
+
+void pipeline_count_flows(struct pipeline *p)
+{
+    struct analyzer_stats st;
+    analyzer_get_stats(p->an, &st);
+    p->totals.flows = st.flows_emitted;
+    p->totals.flows_evicted = st.flows_evicted;
+}
+
+int pipeline_checkpoint(struct pipeline *p)
+{
+    pipeline_count_flows(p);
+    return p->sink.checkpoint(p->sink.ctx, &p->totals);
+}
+
+int pipeline_end(struct pipeline *p, bool failed, bool complete, const char *error)
+{
+    int rc = 0;
+    if (!failed && analyzer_finish(p->an) != 0)
+        rc = -1;
+    pipeline_count_flows(p);
+    p->totals.complete = complete && rc == 0;
+    p->totals.error = error;
+    if (p->sink.run_end(p->sink.ctx, &p->totals) != 0)
+        rc = -1;
+    return rc;
+}
+
+int pipeline_close(struct pipeline *p)
+{
+    analyzer_free(p->an);
+    p->an = NULL;
+    int rc = storage_close(p->st);
+    p->st = NULL;
+    return rc;
+}

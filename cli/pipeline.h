@@ -1,0 +1,53 @@
+/*
+ * pipeline.h — what `analyze` and `live` share: the result file, the analyzer writing into it
+ * through the storage sink, the run's totals, and the step that takes one captured record
+ * through the dissector into the analyzer.
+ *
+ * Invariant: after pipeline_open() succeeds, the run is recorded (run_begin) and must be
+ * ended with pipeline_end(); pipeline_close() frees everything and is safe on any state.
+ */
+#ifndef FINSCOPE_CLI_PIPELINE_H
+#define FINSCOPE_CLI_PIPELINE_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyzer/analyzer.h"
+#include "storage/storage.h"
+
+struct pipeline {
+    struct storage *st;
+    struct sink sink;
+    struct analyzer *an;
+    struct run_totals totals;
+    uint64_t packet_no;           /* records taken in this run so far */
+};
+
+/* Opens `db_path`, creates the analyzer and records the run. -1 with `err` set on failure
+ * (the storage's own message when it has one). */
+int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer_config *cfg,
+                  const struct run_info *info, char *err, size_t errlen);
+
+/* Counts one captured record, decodes it, and analyzes it when it decodes (else counts the
+ * reason). -1 when the analyzer or the sink failed. */
+int pipeline_record(struct pipeline *p, int linktype, const struct pcap_pkthdr *h,
+                    const u_char *data);
+
+/* Copies the analyzer's flow counts into the totals. */
+void pipeline_count_flows(struct pipeline *p);
+
+/* Commits what is pending and updates the run's counters. */
+int pipeline_checkpoint(struct pipeline *p);
+
+/* Emits every flow still alive (analyzer_finish) unless `failed`, then ends the run with
+ * `complete` and `error`. -1 when any of it failed. */
+int pipeline_end(struct pipeline *p, bool failed, bool complete, const char *error);
+
+/* Frees the analyzer and closes the result file; -1 when the close failed. */
+int pipeline_close(struct pipeline *p);
+
+/* Wall clock, Unix microseconds. */
+int64_t wall_clock_us(void);
+
+#endif
