@@ -10,28 +10,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/gz_stream.h"
+#include "cli/errbuf.h"
 #include "dissect/dissect.h"
 
 /* zlib waits until its buffer is full: on a pipe, a small one keeps packets flowing as they
  * come, as stdio would; on a file, a large one reads faster. */
 #define PIPE_GZ_BUFFER (8 * 1024)
 #define FILE_GZ_BUFFER (128 * 1024)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static bool is_gzip_magic(const unsigned char magic[2])
 {
@@ -48,7 +39,7 @@ static FILE *open_stream(struct capture_source *cs, int fd, char *err, size_t er
         unsigned char magic[2] = {0, 0};
         ssize_t got = pread(fd, magic, sizeof magic, at);
         if (got < 0) {
-            fail(err, errlen, "cannot read: %s", strerror(errno));
+            errbuf_set(err, errlen, "cannot read: %s", strerror(errno));
             close(fd);
             return NULL;
         }
@@ -57,7 +48,7 @@ static FILE *open_stream(struct capture_source *cs, int fd, char *err, size_t er
     FILE *fp = via_zlib ? gz_stream_open(fd, seekable ? FILE_GZ_BUFFER : PIPE_GZ_BUFFER, &cs->gz)
                         : fdopen(fd, "rb");
     if (!fp) {
-        fail(err, errlen, "cannot read: %s", strerror(errno));
+        errbuf_set(err, errlen, "cannot read: %s", strerror(errno));
         if (!via_zlib)
             close(fd);            /* gz_stream_open closes it itself on failure */
         cs->gz = NULL;
@@ -72,20 +63,20 @@ static void describe_refusal(const struct capture_source *cs, const char *pcap_e
     bool cut_short;
     const char *gz_err = capture_gzip_error(cs, &cut_short);
     if (gz_err)
-        fail(err, errlen, "%s gzip data (%s)", cut_short ? "truncated" : "corrupt", gz_err);
+        errbuf_set(err, errlen, "%s gzip data (%s)", cut_short ? "truncated" : "corrupt", gz_err);
     else if (cs->gz && gz_stream_bytes_out(cs->gz) == 0)
-        fail(err, errlen, "empty input, not a capture");
+        errbuf_set(err, errlen, "empty input, not a capture");
     else if (strstr(pcap_err, "unknown file format"))
-        fail(err, errlen, "not a pcap or pcapng capture (libpcap: unknown file format)");
+        errbuf_set(err, errlen, "not a pcap or pcapng capture (libpcap: unknown file format)");
     else
-        fail(err, errlen, "not a readable capture (libpcap: %s)", pcap_err);
+        errbuf_set(err, errlen, "not a readable capture (libpcap: %s)", pcap_err);
 }
 
 static int open_fd(const char *path, bool is_stdin, char *err, size_t errlen)
 {
     int fd = is_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return fail(err, errlen, "cannot open: %s", strerror(errno));
+        return errbuf_set(err, errlen, "cannot open: %s", strerror(errno));
     return fd;
 }
 
@@ -94,14 +85,14 @@ static int check_file_kind(struct capture_source *cs, int fd, char *err, size_t 
 {
     struct stat sb;
     if (fstat(fd, &sb) != 0)
-        return fail(err, errlen, "cannot open: %s", strerror(errno));
+        return errbuf_set(err, errlen, "cannot open: %s", strerror(errno));
     if (S_ISDIR(sb.st_mode))
-        return fail(err, errlen, "is a directory, not a capture file");
+        return errbuf_set(err, errlen, "is a directory, not a capture file");
     if (isatty(fd))
-        return fail(err, errlen, "is a terminal; pipe a capture into it (tcpdump -w - | ...)");
+        return errbuf_set(err, errlen, "is a terminal; pipe a capture into it (tcpdump -w - | ...)");
     if (S_ISREG(sb.st_mode)) {
         if (sb.st_size == 0)
-            return fail(err, errlen, "empty file, not a capture");
+            return errbuf_set(err, errlen, "empty file, not a capture");
         cs->size = (int64_t)sb.st_size;
     }
     return 0;
@@ -113,7 +104,7 @@ static int check_link_type(struct capture_source *cs, char *err, size_t errlen)
     if (dissect_link_supported(cs->linktype))
         return 0;
     char name[64];
-    return fail(err, errlen, "link type %s is not supported",
+    return errbuf_set(err, errlen, "link type %s is not supported",
                 dissect_link_name(cs->linktype, name, sizeof name));
 }
 
@@ -151,10 +142,10 @@ static int compile_and(pcap_t *p, const char *filter, bool apply, char *err, siz
 {
     struct bpf_program prog;
     if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
-        return fail(err, errlen, "%s", pcap_geterr(p));
+        return errbuf_set(err, errlen, "%s", pcap_geterr(p));
     int rc = apply ? pcap_setfilter(p, &prog) : 0;
     if (rc != 0)
-        fail(err, errlen, "%s", pcap_geterr(p));
+        errbuf_set(err, errlen, "%s", pcap_geterr(p));
     pcap_freecode(&prog);
     return rc == 0 ? 0 : -1;
 }
@@ -168,7 +159,7 @@ int capture_check_filter(const char *filter, char *err, size_t errlen)
 {
     pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
     if (!dead)
-        return fail(err, errlen, "out of memory");
+        return errbuf_set(err, errlen, "out of memory");
     int rc = compile_and(dead, filter, false, err, errlen);
     pcap_close(dead);
     return rc;

@@ -11,21 +11,12 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "cli/errbuf.h"
 #include "dissect/dissect.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* pcap_activate's error codes, explained. */
 static void activate_error(pcap_t *p, int rc, const struct live_args *a, char *err, size_t n)
@@ -33,20 +24,20 @@ static void activate_error(pcap_t *p, int rc, const struct live_args *a, char *e
     const char *iface = a->iface;
     switch (rc) {
     case PCAP_ERROR_NO_SUCH_DEVICE:
-        fail(err, n, "no such interface '%s' (see 'finscope live --list')", iface);
+        errbuf_set(err, n, "no such interface '%s' (see 'finscope live --list')", iface);
         break;
     case PCAP_ERROR_PERM_DENIED:
-        fail(err, n, "no permission to capture on '%s': run as root, or give finscope the "
+        errbuf_set(err, n, "no permission to capture on '%s': run as root, or give finscope the "
                      "capability: sudo setcap cap_net_raw,cap_net_admin=eip finscope", iface);
         break;
     case PCAP_ERROR_PROMISC_PERM_DENIED:
-        fail(err, n, "no permission to put '%s' in promiscuous mode: try --no-promisc", iface);
+        errbuf_set(err, n, "no permission to put '%s' in promiscuous mode: try --no-promisc", iface);
         break;
     case PCAP_ERROR_IFACE_NOT_UP:
-        fail(err, n, "interface '%s' is down (ip link set %s up)", iface, iface);
+        errbuf_set(err, n, "interface '%s' is down (ip link set %s up)", iface, iface);
         break;
     default:
-        fail(err, n, "cannot capture on '%s': %s", iface, pcap_geterr(p));
+        errbuf_set(err, n, "cannot capture on '%s': %s", iface, pcap_geterr(p));
         break;
     }
 }
@@ -66,13 +57,13 @@ static enum live_open_error set_filter(struct live_capture *lc, const char *filt
 {
     struct bpf_program prog;
     if (pcap_compile(lc->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        fail(err, n, "the filter does not compile: %s", pcap_geterr(lc->pcap));
+        errbuf_set(err, n, "the filter does not compile: %s", pcap_geterr(lc->pcap));
         return LIVE_OPEN_BAD_FILTER;
     }
     int rc = pcap_setfilter(lc->pcap, &prog);
     pcap_freecode(&prog);
     if (rc != 0) {
-        fail(err, n, "cannot install the filter: %s", pcap_geterr(lc->pcap));
+        errbuf_set(err, n, "cannot install the filter: %s", pcap_geterr(lc->pcap));
         return LIVE_OPEN_FAILED;
     }
     return LIVE_OPEN_OK;
@@ -91,11 +82,11 @@ enum live_open_error live_capture_open(const struct live_args *a, struct live_ca
     *lc = (struct live_capture){.fd = -1};
     lc->pcap = pcap_create(a->iface, pcap_err);
     if (!lc->pcap) {
-        fail(err, errlen, "cannot capture on '%s': %s", a->iface, pcap_err);
+        errbuf_set(err, errlen, "cannot capture on '%s': %s", a->iface, pcap_err);
         return LIVE_OPEN_FAILED;
     }
     if (configure(lc->pcap, a) != 0) {
-        fail(err, errlen, "cannot configure '%s': %s", a->iface, pcap_geterr(lc->pcap));
+        errbuf_set(err, errlen, "cannot configure '%s': %s", a->iface, pcap_geterr(lc->pcap));
         return open_failed(lc, LIVE_OPEN_FAILED);
     }
     int rc = pcap_activate(lc->pcap);
@@ -106,7 +97,7 @@ enum live_open_error live_capture_open(const struct live_args *a, struct live_ca
     lc->linktype = pcap_datalink(lc->pcap);
     if (!dissect_link_supported(lc->linktype)) {
         char name[64];
-        fail(err, errlen, "'%s' has link type %s, which finscope cannot decode", a->iface,
+        errbuf_set(err, errlen, "'%s' has link type %s, which finscope cannot decode", a->iface,
              dissect_link_name(lc->linktype, name, sizeof name));
         return open_failed(lc, LIVE_OPEN_FAILED);
     }
@@ -115,7 +106,7 @@ enum live_open_error live_capture_open(const struct live_args *a, struct live_ca
         return open_failed(lc, fe);
     lc->fd = pcap_get_selectable_fd(lc->pcap);
     if (lc->fd < 0 || pcap_setnonblock(lc->pcap, 1, pcap_err) != 0) {
-        fail(err, errlen, "cannot wait for packets on '%s'", a->iface);
+        errbuf_set(err, errlen, "cannot wait for packets on '%s'", a->iface);
         return open_failed(lc, LIVE_OPEN_FAILED);
     }
     return LIVE_OPEN_OK;
@@ -145,7 +136,7 @@ int live_capture_list(FILE *out, char *err, size_t errlen)
     pcap_if_t *all;
     char pcap_err[PCAP_ERRBUF_SIZE];
     if (pcap_findalldevs(&all, pcap_err) != 0)
-        return fail(err, errlen, "cannot list interfaces: %s", pcap_err);
+        return errbuf_set(err, errlen, "cannot list interfaces: %s", pcap_err);
     if (!all)
         fprintf(out, "(no interfaces: capturing may need root or CAP_NET_RAW)\n");
     for (pcap_if_t *d = all; d; d = d->next) {
@@ -163,15 +154,15 @@ int live_drop_privileges(const char *user, char *err, size_t errlen)
     errno = 0;
     struct passwd *pw = getpwnam(user);
     if (!pw)
-        return fail(err, errlen, "-Z: no such user '%s'", user);
+        return errbuf_set(err, errlen, "-Z: no such user '%s'", user);
     if (geteuid() != 0)
-        return fail(err, errlen, "-Z %s: finscope is not running as root, so it has no "
+        return errbuf_set(err, errlen, "-Z %s: finscope is not running as root, so it has no "
                                  "privileges to drop", user);
     if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
         setuid(pw->pw_uid) != 0)
-        return fail(err, errlen, "-Z %s: cannot change to that user: %s", user,
+        return errbuf_set(err, errlen, "-Z %s: cannot change to that user: %s", user,
                     strerror(errno));
     if (setuid(0) == 0)   /* must be impossible now */
-        return fail(err, errlen, "-Z %s: root privileges could not be dropped", user);
+        return errbuf_set(err, errlen, "-Z %s: root privileges could not be dropped", user);
     return 0;
 }
