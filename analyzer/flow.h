@@ -182,8 +182,9 @@ enum fsm_event {
 };
 /* Applies an event to endpoint `who` (a direction); true when its state changed. */
 bool fsm_apply(struct flow *f, uint8_t who, enum fsm_event ev);
-bool fsm_synchronized(enum tcp_state s);
-bool fsm_closed(enum tcp_state s);           /* CLOSED or TIME_WAIT */
+/* No connection left at this endpoint: CLOSED, TIME_WAIT, or a passive endpoint that a RST
+ * sent back from SYN_RECEIVED to LISTEN (RFC 9293 §3.10.7.4). */
+bool fsm_closed(enum tcp_state s);
 
 /* verdict.c */
 struct verdict { const char *teardown, *closer, *reason; };

@@ -47,7 +47,7 @@ static const struct transition TRANSITIONS[] = {
     /* reset (3.10.7): the sender of an acceptable RST is done; so is a synchronized receiver */
     {ANY_STATE,       EV_SEND_RST,    ST_CLOSED,       "any state: snd RST (3.10.7.1-3)"},
     {ST_SYN_SENT,     EV_RECV_RST,    ST_CLOSED,       "SYN-SENT: rcv RST with acceptable ACK"},
-    {ST_SYN_RECEIVED, EV_RECV_RST,    ST_CLOSED,       "SYN-RCVD: rcv RST (LISTEN if passive)"},
+    {ST_SYN_RECEIVED, EV_RECV_RST,    ST_LISTEN,       "SYN-RCVD -> LISTEN: rcv RST (passive OPEN)"},
     {ST_ESTABLISHED,  EV_RECV_RST,    ST_CLOSED,       "ESTAB: rcv RST"},
     {ST_FIN_WAIT_1,   EV_RECV_RST,    ST_CLOSED,       "FIN-WAIT-1: rcv RST"},
     {ST_FIN_WAIT_2,   EV_RECV_RST,    ST_CLOSED,       "FIN-WAIT-2: rcv RST"},
@@ -71,12 +71,7 @@ bool fsm_apply(struct flow *f, uint8_t who, enum fsm_event ev)
     return false;
 }
 
-bool fsm_synchronized(enum tcp_state s)
-{
-    return s != ST_CLOSED && s != ST_LISTEN && s != ST_SYN_SENT;
-}
-
 bool fsm_closed(enum tcp_state s)
 {
-    return s == ST_CLOSED || s == ST_TIME_WAIT;
+    return s == ST_CLOSED || s == ST_TIME_WAIT || s == ST_LISTEN;
 }

@@ -152,10 +152,15 @@ static void resolve_pending(struct flow *f, struct segment *s)
     an->challenge_ack = true;
     append_detail(an, "challenge ACK seen (RFC 5961 3.2)");
     if (++f->challenge_rounds >= CHALLENGE_LOOP_ROUNDS && f->challenge_loop_an < 0) {
+        /* Dated at the RST that completed the third round: its sender keeps the loop going. */
         struct anomaly_record *loop = flow_add_anomaly(f, s, AN_RST_CHALLENGE_LOOP);
-        if (loop)
+        if (loop) {
+            an = &f->anomalies[pr->anomaly];  /* flow_add_anomaly may have moved the rows */
+            loop->ts_us = an->ts_us;
+            loop->packet = an->packet;
+            loop->dir = an->dir;
             f->challenge_loop_an = (int16_t)(loop - f->anomalies);
-        s->anomaly = true;
+        }
     }
 }
 
