@@ -1,0 +1,176 @@
+/*
+ * capwriter.h — writes classic pcap files and builds the frames finscope's tests need, byte for
+ * byte deterministic (no randomness, no wall clock).
+ *
+ * Three layers:
+ *   cw_pcap   a classic pcap file (little-endian; microsecond or nanosecond magic) with a chosen
+ *             link type, and a clock: every record is stamped with the writer's clock, which
+ *             then advances by a fixed step. The clock starts at CW_START_S (2026-01-01T00:00Z).
+ *   cw_frame  one frame: link header (Ethernet with optional 802.1Q tags, Linux SLL2, or raw
+ *             IP) + IPv4 (header checksum) or IPv6 + TCP (options MSS/WS/SACK-perm/SACK/TS,
+ *             checksum over the pseudo-header) or UDP (checksum).
+ *   conv      a conversation between two endpoints, each with its own sequence state, so a test
+ *             scenario reads as the segments it sends: conv_handshake(c); conv_send(c, ORIG,
+ *             TCP_ACK | TCP_PSH, "GET / ..."); conv_fin(c, RESP); and conv_raw(...) for segments
+ *             that are wrong on purpose (conv_raw never changes the conversation's state).
+ *
+ * Errors are sticky: the first failure (I/O, a frame too large) is kept in cw_pcap.err and every
+ * later write is skipped; cw_pcap_close() returns -1 when anything failed. Nothing is printed.
+ */
+#ifndef FINSCOPE_CAPWRITER_H
+#define FINSCOPE_CAPWRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dissect/dissect.h"    /* TCP_* flag bits */
+
+#define CW_LINK_EN10MB 1
+#define CW_LINK_RAW 101
+#define CW_LINK_LINUX_SLL2 276
+
+#define CW_START_S 1767225600LL      /* 2026-01-01T00:00:00Z */
+#define CW_DEFAULT_STEP_NS 1000000LL /* 1 ms between records by default */
+#define CW_SNAPLEN 262144u
+#define CW_MAX_FRAME 4096u           /* largest frame the builders make */
+#define CW_MAX_VLAN 4
+
+/* ---- pcap file ------------------------------------------------------------------------------- */
+
+struct cw_pcap {
+    FILE *f;
+    int linktype;
+    bool nsec;                  /* nanosecond magic (0xa1b23c4d) instead of microsecond */
+    int64_t now_ns;             /* time of the next record, Unix nanoseconds */
+    int64_t step_ns;            /* added to now_ns after each record */
+    uint64_t records;           /* records written */
+    int err;                    /* 0, or the first errno-like failure (sticky) */
+};
+
+/* Creates `path` and writes the file header. 0, or -1 with w->err set. */
+int cw_pcap_open(struct cw_pcap *w, const char *path, int linktype, bool nsec);
+/* One record of `len` bytes (caplen = wirelen = len) at the clock, then the clock advances. */
+int cw_pcap_write(struct cw_pcap *w, const uint8_t *frame, uint32_t len);
+/* One record with an explicit time and wire length (wirelen >= caplen); the clock is untouched. */
+int cw_pcap_write_at(struct cw_pcap *w, int64_t ts_ns, const uint8_t *frame, uint32_t caplen,
+                     uint32_t wirelen);
+/* Moves the clock forward by `us` microseconds (negative values are ignored). */
+void cw_wait(struct cw_pcap *w, int64_t us);
+/* Flushes and closes; -1 when any write or the close failed. */
+int cw_pcap_close(struct cw_pcap *w);
+
+/* ---- frames ---------------------------------------------------------------------------------- */
+
+struct cw_addr {
+    uint8_t family;             /* 4 or 6 */
+    uint8_t b[16];              /* IPv4 in the first 4 bytes */
+};
+/* "10.0.0.1" or "fd00::1" -> *a. 0, or -1 when the text is neither. */
+int cw_addr_parse(struct cw_addr *a, const char *text);
+
+struct cw_link {
+    int linktype;               /* CW_LINK_* */
+    uint8_t src_mac[6], dst_mac[6];
+    uint16_t vlan[CW_MAX_VLAN]; /* Ethernet: 802.1Q tags, outermost first */
+    uint8_t nvlan;
+    uint8_t sll_pkttype;        /* SLL2: 0 to this host, 4 sent by this host */
+    uint32_t sll_ifindex;       /* SLL2: interface index */
+};
+
+struct cw_tcp_opts {
+    uint16_t mss;               /* 0: no MSS option */
+    int8_t wscale;              /* -1: no window-scale option */
+    bool sack_perm;
+    bool ts;                    /* timestamps option with tsval/tsecr */
+    uint32_t tsval, tsecr;
+    uint8_t nsack;              /* SACK blocks, at most 4 ([left, right) edges) */
+    uint32_t sack[4][2];
+};
+
+struct cw_tcp {
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;              /* TCP_* bits of dissect/dissect.h */
+    uint16_t win;               /* raw window field */
+    struct cw_tcp_opts opt;
+    const uint8_t *payload;
+    uint32_t len;
+};
+
+/* Options with nothing set (wscale -1). */
+struct cw_tcp_opts cw_no_opts(void);
+
+/* Build a whole frame into buf (at most cap bytes); return its length, 0 when it does not fit or
+ * the arguments are inconsistent (address families differ, unknown link type). */
+size_t cw_frame_tcp(uint8_t *buf, size_t cap, const struct cw_link *l, const struct cw_addr *src,
+                    const struct cw_addr *dst, uint16_t ip_id, const struct cw_tcp *t);
+size_t cw_frame_udp(uint8_t *buf, size_t cap, const struct cw_link *l, const struct cw_addr *src,
+                    const struct cw_addr *dst, uint16_t ip_id, uint16_t sport, uint16_t dport,
+                    const uint8_t *payload, uint32_t len);
+
+/* ---- conversations --------------------------------------------------------------------------- */
+
+enum conv_dir { ORIG = 0, RESP = 1 };
+
+struct conv_end {
+    struct cw_addr addr;
+    uint16_t port;
+    uint8_t mac[6];
+    uint32_t isn;               /* this side's SYN sequence number */
+    uint32_t nxt;               /* next sequence number this side sends */
+    uint16_t win;               /* raw window field of its segments */
+    struct cw_tcp_opts syn_opts;/* options on its SYN or SYN+ACK (timestamps: .ts) */
+    bool ts;                    /* put a timestamps option on every segment */
+    uint32_t tsval;             /* its next tsval (advances by one per segment) */
+    uint32_t ts_recent;         /* last tsval seen from the peer, echoed */
+    uint16_t ip_id;
+};
+
+struct conv {
+    struct cw_pcap *w;
+    struct conv_end end[2];     /* [ORIG], [RESP] */
+    uint16_t vlan[CW_MAX_VLAN];
+    uint8_t nvlan;
+};
+
+/* A conversation between orig_addr:oport and resp_addr:rport (both IPv4 or both IPv6) written
+ * to w. ISNs default to 1000 (orig) and 5000 (resp), nxt = isn (set nxt directly for a
+ * conversation picked up mid-stream), windows 65535, no options. -1 on a bad address. */
+int conv_init(struct conv *c, struct cw_pcap *w, const char *orig_addr, uint16_t oport,
+              const char *resp_addr, uint16_t rport);
+/* Sets both ISNs (and nxt = isn). */
+void conv_isn(struct conv *c, uint32_t orig_isn, uint32_t resp_isn);
+/* Gives both SYNs realistic options: MSS 1460, SACK-permitted, and window scale when >= 0. */
+void conv_syn_opts(struct conv *c, int orig_wscale, int resp_wscale);
+
+/* The originator's SYN (seq = isn; again for a retransmission); nxt = isn + 1. */
+void conv_syn(struct conv *c);
+/* The responder's SYN+ACK acknowledging the originator's SYN. */
+void conv_synack(struct conv *c);
+/* SYN, SYN+ACK, ACK. */
+void conv_handshake(struct conv *c);
+/* A pure ACK from `d` (seq = d.nxt, ack = peer.nxt). */
+void conv_ack(struct conv *c, enum conv_dir d);
+/* A segment from `d` carrying text (strlen) or len bytes at d.nxt, acking peer.nxt when flags
+ * has TCP_ACK; advances d.nxt by the payload (and 1 for SYN/FIN). */
+void conv_send(struct conv *c, enum conv_dir d, uint8_t flags, const char *text);
+void conv_sendn(struct conv *c, enum conv_dir d, uint8_t flags, const void *data, uint32_t len);
+/* FIN+ACK from `d` at d.nxt; d.nxt += 1. */
+void conv_fin(struct conv *c, enum conv_dir d);
+/* A RST from `d` at exactly d.nxt; with extra = TCP_ACK it acks peer.nxt. */
+void conv_rst(struct conv *c, enum conv_dir d, uint8_t extra);
+/* d closes first: FIN, peer's ACK, peer's FIN, d's ACK. */
+void conv_close4(struct conv *c, enum conv_dir d);
+/* Any segment from `d`, exactly as given; the conversation's state is not changed. */
+void conv_raw(struct conv *c, enum conv_dir d, uint8_t flags, uint32_t seq, uint32_t ack,
+              const void *payload, uint32_t len);
+/* Like conv_raw with a full header description (ports and addresses come from the conv). */
+void conv_raw_tcp(struct conv *c, enum conv_dir d, const struct cw_tcp *t);
+/* A UDP datagram from `d` between the conversation's endpoints. */
+void conv_udp(struct conv *c, enum conv_dir d, const void *data, uint32_t len);
+/* Moves the writer's clock forward. */
+void conv_wait(struct conv *c, int64_t us);
+
+#endif
