@@ -24,6 +24,7 @@
 #include "analyzer/analyzer.h"
 #include "cli/analyze.h"
 #include "cli/live.h"
+#include "cli/read_commands.h"
 
 #ifndef FINSCOPE_VERSION
 #define FINSCOPE_VERSION "unknown"     /* the Makefile defines it */
@@ -38,9 +39,9 @@ struct command {
 static const struct command COMMANDS[] = {
     {"analyze", "read captures; record how every connection ended, and what was wrong",
      cmd_analyze},
-    {"report", "summarize a result file: teardown classes, anomalies, resets", NULL},
-    {"show", "one flow in detail: its teardown timeline and anomalies", NULL},
-    {"export", "flows as CSV or JSON lines", NULL},
+    {"report", "summarize a result file: teardown classes, anomalies, resets", cmd_report},
+    {"show", "one flow in detail: its teardown ladder, state changes and anomalies", cmd_show},
+    {"export", "flows as a Zeek conn.log, JSON lines or CSV", cmd_export},
     {"live", "capture from a network interface and audit as it goes", cmd_live},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof *COMMANDS)

@@ -8,6 +8,7 @@
  *   bind.c        values -> statement parameters (times, NULL-when-empty text, TCP flags)
  *   run.c         the run's sink functions: run_begin, checkpoint, run_end, storage_sink
  *   flows.c       the flow and late_anomaly sink functions
+ *   read_*.c      the read side (storage/read.h); read_query.c holds their common helpers
  */
 #ifndef FINSCOPE_STORAGE_INTERNAL_H
 #define FINSCOPE_STORAGE_INTERNAL_H
@@ -128,6 +129,18 @@ int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teard
                       size_t nev, const struct anomaly_record *an, size_t nan, int64_t *flow_id);
 int storage_sink_late_anomaly(void *ctx, int64_t flow_id, const struct anomaly_record *an,
                               const struct teardown_event *ev);
+
+/* ---- read_query.c: what the read side (storage/read.h, storage/read_*.c) shares -------- */
+
+/* Called for each result row; nonzero stops the query. */
+typedef int (*rd_row_fn)(struct storage *st, sqlite3_stmt *s, void *ctx);
+/* Prepares `sql`, binds `params` (integers, ?1..?n) and calls `row` for every result row.
+ * 0 on success; -1 with the message set (`doing`: what was being read) on failure, or when
+ * `row` returned nonzero ("stopped by the caller" unless `row` set a message itself). */
+int rd_query(struct storage *st, const char *sql, const int64_t *params, int nparams,
+             rd_row_fn row, void *ctx, const char *doing);
+/* Column `col` as text into buf[cap] (truncated to fit), "" for NULL. */
+void rd_text(sqlite3_stmt *s, int col, char *buf, size_t cap);
 
 /* ---- for the unit test only ------------------------------------------------------------- */
 

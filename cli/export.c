@@ -1,0 +1,476 @@
+/*
+ * export.c — `finscope export DB [--run N] --format zeek|jsonl|csv [-o FILE]`: every flow of a
+ * run, for other tools.
+ *
+ *   zeek   a conn.log in Zeek's ASCII format (TSV with its # header lines), so zeek-cut and
+ *          other Zeek tooling read finscope's results: conn_state and history as Zeek writes
+ *          them, uid "F" + the flow id in base 62
+ *   jsonl  one JSON object per flow: every flows column (the anomaly count as
+ *          "anomaly_count"), its uid, and an "anomalies" array of its anomaly rows
+ *   csv    a header and one row per flow: every flows column, uid, and anomaly_kinds (the
+ *          kinds of its anomalies, space-separated); RFC 4180 quoting, CRLF line ends
+ */
+#include "cli/read_commands.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/json.h"
+#include "cli/table.h"
+
+static const char HELP[] =
+"Usage: finscope export DB --format zeek|jsonl|csv [--run N] [-o FILE]\n"
+"\n"
+"Write every flow of one run of the result file DB for other tools:\n"
+"  zeek    a Zeek conn.log (tab-separated, with Zeek's #separator, #fields, #types ...\n"
+"          header lines), readable by zeek-cut and anything that reads Zeek logs. Fields:\n"
+"          ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service duration\n"
+"          orig_bytes resp_bytes conn_state local_orig local_resp missed_bytes history\n"
+"          orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes tunnel_parents.\n"
+"          uid is \"F\" + the flow id in base 62 (stable: the same flow, the same uid);\n"
+"          service is nDPI's protocol under Zeek's name (TLS -> ssl, HTTP -> http, ...);\n"
+"          like Zeek, duration and byte counts are unset (-) for a flow of duration 0;\n"
+"          local_orig, local_resp and tunnel_parents are unset, missed_bytes is 0;\n"
+"          #open and #close are the run's start and end (UTC; the export time when the\n"
+"          run is unfinished).\n"
+"  jsonl   one JSON object per line and flow: every column of the flows table\n"
+"          (docs/schema.md; the anomaly count as \"anomaly_count\"), \"uid\", and\n"
+"          \"anomalies\": the flow's anomaly rows (kind, direction, expected, observed, ...)\n"
+"  csv     a header line, then one line per flow: every column of the flows table, uid,\n"
+"          and anomaly_kinds (its anomalies' kinds, space-separated); RFC 4180 quoting\n"
+"\n"
+"Options:\n"
+"  --format FORMAT   zeek, jsonl or csv (required)\n"
+"  --run N           export run N (default: the newest run in DB)\n"
+"  -o, --output FILE write to FILE instead of standard output (replaced if it exists)\n"
+"  -h, --help        show this text\n"
+"\n"
+"Exit status: 0 ok; 1 DB missing, not a finscope result file, no such run, or FILE not\n"
+"writable; 2 usage error.\n"
+"\n"
+"Examples:\n"
+"  finscope export audit.db --format zeek -o conn.log && zeek-cut uid conn_state < conn.log\n"
+"  finscope export audit.db --format jsonl | jq 'select(.teardown == \"rst_responder\")'\n"
+"  finscope export audit.db --run 2 --format csv -o flows.csv\n";
+
+enum export_format { EXP_NONE, EXP_ZEEK, EXP_JSONL, EXP_CSV };
+
+struct export_args {
+    const char *db, *output;
+    int64_t run_id;
+    enum export_format format;
+};
+
+static const struct option LONG_OPTIONS[] = {
+    {"format", required_argument, NULL, 'F'},
+    {"run", required_argument, NULL, 'R'},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_format(const char *s, enum export_format *out)
+{
+    static const char *const names[] = {"zeek", "jsonl", "csv"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum export_format)(i + 1);
+            return 0;
+        }
+    return -1;
+}
+
+/* 0 to go on, 1 when --help was shown, 2 on a usage error. */
+static int take_option(int c, struct export_args *a, char **argv)
+{
+    switch (c) {
+    case 'F':
+        if (parse_format(optarg, &a->format) < 0)
+            return read_cmd_usage("export", "--format must be zeek, jsonl or csv, not ", optarg);
+        return 0;
+    case 'R':
+        if (!read_cmd_parse_id(optarg, &a->run_id))
+            return read_cmd_usage("export", "--run wants a run number (1, 2, ...), not ", optarg);
+        return 0;
+    case 'o':
+        a->output = optarg;
+        return 0;
+    case 'h':
+        fputs(HELP, stdout);
+        return 1;
+    case ':':
+        return read_cmd_usage("export", "missing argument for ", argv[optind - 1]);
+    default:
+        return read_cmd_usage("export", "unknown option ", argv[optind - 1]);
+    }
+}
+
+static int parse_args(int argc, char **argv, struct export_args *a)
+{
+    *a = (struct export_args){0};
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:h", LONG_OPTIONS, NULL)) != -1) {
+        int rc = take_option(c, a, argv);
+        if (rc != 0)
+            return rc;
+    }
+    if (optind >= argc)
+        return read_cmd_usage("export", "no result file DB given", NULL);
+    if (optind + 1 < argc)
+        return read_cmd_usage("export", "unexpected argument ", argv[optind + 1]);
+    if (a->format == EXP_NONE)
+        return read_cmd_usage("export", "no --format given (zeek, jsonl or csv)", NULL);
+    a->db = argv[optind];
+    return 0;
+}
+
+/* ---- values shared by the formats ----------------------------------------------------------- */
+
+/* "F" + the id in base 62 (digits, then A-Z, then a-z). */
+static const char *flow_uid(int64_t id, char *buf, size_t len)
+{
+    static const char digits[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    char rev[16];
+    size_t n = 0;
+    uint64_t v = (uint64_t)id;
+    do {
+        rev[n++] = digits[v % 62];
+        v /= 62;
+    } while (v && n < sizeof rev);
+    size_t o = 0;
+    if (len < 2)
+        return "";
+    buf[o++] = 'F';
+    while (n > 0 && o + 1 < len)
+        buf[o++] = rev[--n];
+    buf[o] = '\0';
+    return buf;
+}
+
+/* A column's value as text: integers in decimal, REALs (times, durations) with 6 decimals;
+ * NULL gives NULL. */
+static const char *value_text(const struct read_flow *f, enum read_flow_column c, char *buf,
+                              size_t len)
+{
+    switch (f->v[c].type) {
+    case RT_INT: snprintf(buf, len, "%" PRId64, f->v[c].i); return buf;
+    case RT_REAL:
+        if (!isfinite(f->v[c].r))
+            return NULL;
+        snprintf(buf, len, "%.6f", f->v[c].r);
+        return buf;
+    case RT_TEXT: return rf_text(f, c);
+    default: return NULL;
+    }
+}
+
+/* ---- zeek ------------------------------------------------------------------------------------ */
+
+static const char ZEEK_FIELDS[] =
+    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\t"
+    "orig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\t"
+    "orig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents";
+static const char ZEEK_TYPES[] =
+    "time\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\t"
+    "bool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]";
+
+/* Zeek's analyzer names for nDPI protocols (the part before a '.', e.g. TLS of TLS.Google). */
+static const struct { const char *ndpi, *zeek; } SERVICES[] = {
+    {"HTTP", "http"}, {"HTTP_Proxy", "http"}, {"HTTP_Connect", "http"}, {"TLS", "ssl"},
+    {"DTLS", "dtls"}, {"DNS", "dns"}, {"MDNS", "dns"}, {"LLMNR", "dns"}, {"SSH", "ssh"},
+    {"SMTP", "smtp"}, {"SMTPS", "ssl"}, {"IMAPS", "ssl"}, {"POP3S", "ssl"}, {"FTP_CONTROL", "ftp"},
+    {"FTP_DATA", "ftp-data"}, {"IRC", "irc"}, {"POP3", "pop3"}, {"IMAP", "imap"},
+    {"SNMP", "snmp"}, {"NTP", "ntp"}, {"DHCP", "dhcp"}, {"DHCPV6", "dhcp"},
+    {"Kerberos", "krb"}, {"LDAP", "ldap"}, {"MySQL", "mysql"}, {"RDP", "rdp"}, {"SIP", "sip"},
+    {"SMBv1", "smb"}, {"SMBv23", "smb"}, {"SOCKS", "socks"}, {"Syslog", "syslog"},
+    {"Radius", "radius"}, {"DCE_RPC", "dce_rpc"}, {"QUIC", "quic"}, {"MQTT", "mqtt"},
+    {"Modbus", "modbus"}, {"DNP3", "dnp3"}, {"XMPP", "xmpp"}, {"Telnet", "telnet"},
+    {"PostgreSQL", "postgresql"}, {"Redis", "redis"}, {"OpenVPN", "openvpn"},
+    {"WireGuard", "wireguard"}, {"BitTorrent", "bittorrent"}, {"NetBIOS", "netbios"},
+};
+
+/* service: Zeek's name when there is one, else nDPI's in lower case; NULL when unknown. */
+static const char *zeek_service(const char *app, char *buf, size_t len)
+{
+    if (!app || !*app || strcmp(app, "Unknown") == 0)
+        return NULL;
+    size_t master = strcspn(app, ".");
+    for (size_t i = 0; i < sizeof SERVICES / sizeof *SERVICES; i++)
+        if (strlen(SERVICES[i].ndpi) == master && strncmp(SERVICES[i].ndpi, app, master) == 0)
+            return SERVICES[i].zeek;
+    size_t n = 0;
+    for (; app[n] && app[n] != '.' && n + 1 < len; n++)
+        buf[n] = (char)tolower((unsigned char)app[n]);
+    buf[n] = '\0';
+    return buf;
+}
+
+static const char *zeek_proto(const char *proto)
+{
+    if (!proto)
+        return "unknown_transport";
+    if (strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0 || strcmp(proto, "icmp") == 0)
+        return proto;
+    if (strcmp(proto, "icmp6") == 0)
+        return "icmp";            /* Zeek logs ICMPv6 as icmp */
+    return "unknown_transport";
+}
+
+/* A string field: "-" when unset, "(empty)" when empty, else escaped as Zeek does
+ * (tabs, backslashes and non-printable bytes as \xHH). */
+static void zeek_string(FILE *out, const char *s)
+{
+    if (!s) {
+        fputc('-', out);
+        return;
+    }
+    if (!*s) {
+        fputs("(empty)", out);
+        return;
+    }
+    if (strcmp(s, "-") == 0 || strcmp(s, "(empty)") == 0) {
+        fprintf(out, "\\x%02x%s", (unsigned char)s[0], s + 1);
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
+static void zeek_count(FILE *out, const struct read_flow *f, enum read_flow_column c)
+{
+    if (rf_null(f, c))
+        fputc('-', out);
+    else
+        fprintf(out, "%" PRId64, rf_int(f, c));
+}
+
+static void zeek_row(FILE *out, const struct read_flow *f)
+{
+    char uid[24], svc[48];
+    bool timed = rf_real(f, RF_duration) > 0;   /* Zeek: duration and sizes only when > 0 */
+    fprintf(out, "%.6f\t%s\t", rf_real(f, RF_first_ts), flow_uid(rf_int(f, RF_id), uid,
+            sizeof uid));
+    zeek_string(out, rf_text(f, RF_orig_addr));
+    fprintf(out, "\t%" PRId64 "\t", rf_int(f, RF_orig_port));
+    zeek_string(out, rf_text(f, RF_resp_addr));
+    fprintf(out, "\t%" PRId64 "\t%s\t", rf_int(f, RF_resp_port),
+            zeek_proto(rf_text(f, RF_proto)));
+    zeek_string(out, zeek_service(rf_text(f, RF_app_proto), svc, sizeof svc));
+    if (timed)
+        fprintf(out, "\t%.6f\t%" PRId64 "\t%" PRId64 "\t", rf_real(f, RF_duration),
+                rf_int(f, RF_orig_bytes), rf_int(f, RF_resp_bytes));
+    else
+        fputs("\t-\t-\t-\t", out);
+    zeek_string(out, rf_text(f, RF_conn_state));
+    fputs("\t-\t-\t0\t", out);                      /* local_orig local_resp missed_bytes */
+    zeek_string(out, rf_text(f, RF_history));
+    fputc('\t', out);
+    zeek_count(out, f, RF_orig_pkts);
+    fputc('\t', out);
+    zeek_count(out, f, RF_orig_ip_bytes);
+    fputc('\t', out);
+    zeek_count(out, f, RF_resp_pkts);
+    fputc('\t', out);
+    zeek_count(out, f, RF_resp_ip_bytes);
+    fputs("\t-\n", out);                            /* tunnel_parents */
+}
+
+/* Zeek's #open/#close time format, in UTC. */
+static const char *zeek_time(double ts, char *buf, size_t len)
+{
+    time_t t = (time_t)ts;
+    struct tm tm;
+    if (ts <= 0 || !gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d-%H-%M-%S", &tm) == 0)
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+static void zeek_header(FILE *out, const struct read_run *run)
+{
+    char t[40];
+    fputs("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+          "#path\tconn\n", out);
+    fprintf(out, "#open\t%s\n", zeek_time(run->started, t, sizeof t));
+    fprintf(out, "#fields\t%s\n#types\t%s\n", ZEEK_FIELDS, ZEEK_TYPES);
+}
+
+static void zeek_footer(FILE *out, const struct read_run *run)
+{
+    char t[40];
+    double end = run->finished > 0 ? run->finished : (double)time(NULL);
+    fprintf(out, "#close\t%s\n", zeek_time(end, t, sizeof t));
+}
+
+/* ---- jsonl ----------------------------------------------------------------------------------- */
+
+static void json_anomaly(FILE *out, const struct read_anomaly *a)
+{
+    fprintf(out, "{\"id\": %" PRId64 ", \"ts\": %.6f, \"packet\": %" PRId64 ", \"direction\": ",
+            a->id, a->ts, a->packet);
+    json_string(out, a->direction);
+    fputs(", \"kind\": ", out);
+    json_string(out, a->kind);
+    fputs(", \"expected\": ", out);
+    json_string(out, a->expected[0] ? a->expected : NULL);
+    fputs(", \"observed\": ", out);
+    json_string(out, a->observed[0] ? a->observed : NULL);
+    fputs(", \"detail\": ", out);
+    json_string(out, a->detail[0] ? a->detail : NULL);
+    fprintf(out, ", \"challenge_ack\": %s}", a->challenge_ack ? "true" : "false");
+}
+
+static void jsonl_row(FILE *out, const struct read_flow *f, const struct read_anomaly *an,
+                      size_t nan)
+{
+    char buf[64];
+    fputc('{', out);
+    for (int c = 0; c < RF_COUNT; c++) {
+        json_key(out, c == RF_anomalies ? "anomaly_count" : read_flow_column_name(c));
+        const char *v = value_text(f, c, buf, sizeof buf);
+        if (f->v[c].type == RT_TEXT)
+            json_string(out, v);
+        else
+            fputs(v ? v : "null", out);
+        fputs(", ", out);
+    }
+    fputs("\"uid\": ", out);
+    json_string(out, flow_uid(rf_int(f, RF_id), buf, sizeof buf));
+    fputs(", \"anomalies\": [", out);
+    for (size_t i = 0; i < nan; i++) {
+        fputs(i ? ", " : "", out);
+        json_anomaly(out, &an[i]);
+    }
+    fputs("]}\n", out);
+}
+
+/* ---- csv ------------------------------------------------------------------------------------- */
+
+static void csv_header(FILE *out)
+{
+    for (int c = 0; c < RF_COUNT; c++) {
+        csv_field(out, read_flow_column_name(c));
+        fputc(',', out);
+    }
+    fputs("uid,anomaly_kinds\r\n", out);
+}
+
+/* The distinct kinds, in the order first seen, space-separated. */
+static void csv_kinds(FILE *out, const struct read_anomaly *an, size_t nan)
+{
+    bool first = true;
+    for (size_t i = 0; i < nan; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(an[j].kind, an[i].kind) == 0;
+        if (seen)
+            continue;
+        fprintf(out, "%s%s", first ? "" : " ", an[i].kind);
+        first = false;
+    }
+}
+
+static void csv_row_out(FILE *out, const struct read_flow *f, const struct read_anomaly *an,
+                        size_t nan)
+{
+    char buf[64];
+    for (int c = 0; c < RF_COUNT; c++) {
+        csv_field(out, value_text(f, c, buf, sizeof buf));
+        fputc(',', out);
+    }
+    fprintf(out, "%s,", flow_uid(rf_int(f, RF_id), buf, sizeof buf));
+    csv_kinds(out, an, nan);
+    fputs("\r\n", out);
+}
+
+/* ---- the command ----------------------------------------------------------------------------- */
+
+struct export_ctx {
+    FILE *out;
+    enum export_format format;
+};
+
+static int export_flow(void *ctx, const struct read_flow *f, const struct read_anomaly *an,
+                       size_t nan)
+{
+    struct export_ctx *x = ctx;
+    switch (x->format) {
+    case EXP_ZEEK: zeek_row(x->out, f); break;
+    case EXP_JSONL: jsonl_row(x->out, f, an, nan); break;
+    default: csv_row_out(x->out, f, an, nan); break;
+    }
+    return ferror(x->out) ? -1 : 0;
+}
+
+static int write_all(struct storage *st, const struct read_run *run, struct export_ctx *x)
+{
+    if (x->format == EXP_ZEEK)
+        zeek_header(x->out, run);
+    else if (x->format == EXP_CSV)
+        csv_header(x->out);
+    if (read_flows(st, run->id, export_flow, x) < 0)
+        return -1;
+    if (x->format == EXP_ZEEK)
+        zeek_footer(x->out, run);
+    return 0;
+}
+
+static int finish_output(FILE *out, const char *name, bool is_file)
+{
+    int failed = fflush(out) != 0 || ferror(out);
+    int saved = errno;
+    if (is_file && fclose(out) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed)
+        return 0;
+    fprintf(stderr, "finscope export: cannot write %s: %s\n", name, strerror(saved));
+    return 1;
+}
+
+static int run_export(struct storage *st, const struct export_args *a)
+{
+    struct read_run run;
+    if (read_run(st, a->run_id, &run) < 0)
+        return read_cmd_fail("export", st);
+    FILE *out = stdout;
+    if (a->output && !(out = fopen(a->output, "w"))) {
+        fprintf(stderr, "finscope export: cannot create %s: %s\n", a->output, strerror(errno));
+        return 1;
+    }
+    struct export_ctx x = {out, a->format};
+    int rc = write_all(st, &run, &x);
+    bool write_failed = ferror(out) != 0;
+    const char *name = a->output ? a->output : "standard output";
+    int out_rc = finish_output(out, name, a->output != NULL);
+    if (rc < 0 && !write_failed && out_rc == 0)
+        return read_cmd_fail("export", st);
+    return rc < 0 || out_rc ? 1 : 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    struct export_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    struct storage *st = read_cmd_open("export", a.db);
+    if (!st)
+        return 1;
+    rc = run_export(st, &a);
+    storage_close(st);
+    return rc;
+}

@@ -1,0 +1,799 @@
+/*
+ * report.c — `finscope report DB [--run N] [--format text|json|csv] [--top N] [--runs]`:
+ * what one run found, for people who would rather look than write SQL.
+ *
+ * The report is gathered first (storage/read.h: run statistics, decode errors, protocols,
+ * teardown classes, closers, anomaly kinds, top resetting and anomalous addresses, the teardown
+ * mix per application), then written in one of three forms: aligned text tables with bars
+ * (colour on a terminal only), one JSON document, or CSV rows of section,name,group,value,
+ * flows,share. Also home of the helpers the read commands share (read_commands.h).
+ */
+#include "cli/read_commands.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/json.h"
+#include "cli/table.h"
+
+/* ---- shared by the read commands ------------------------------------------------------------ */
+
+struct storage *read_cmd_open(const char *cmd, const char *path)
+{
+    struct storage *st = NULL;
+    char err[600];
+    if (storage_open(path, 1, &st, err, sizeof err) != 0) {
+        fprintf(stderr, "finscope %s: %s\n", cmd, err);
+        return NULL;
+    }
+    return st;
+}
+
+bool read_cmd_parse_id(const char *s, int64_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 1)
+        return false;
+    *out = v;
+    return true;
+}
+
+int read_cmd_usage(const char *cmd, const char *what, const char *arg)
+{
+    fprintf(stderr, "finscope %s: %s%s\nTry 'finscope %s --help' for the options.\n", cmd, what,
+            arg ? arg : "", cmd);
+    return 2;
+}
+
+int read_cmd_fail(const char *cmd, const struct storage *st)
+{
+    fprintf(stderr, "finscope %s: %s\n", cmd, storage_errmsg(st));
+    return 1;
+}
+
+/* ---- arguments ------------------------------------------------------------------------------- */
+
+static const char HELP[] =
+"Usage: finscope report DB [--run N] [--format text|json|csv] [--top N] [--runs]\n"
+"\n"
+"Summarize what one run of `finscope analyze` found in the result file DB:\n"
+"  - the run: source, when, packets and bytes, undecodable packets by reason, drops (live),\n"
+"    flows per protocol; an unfinished run (still being written, or killed) is marked\n"
+"    (unfinished)\n"
+"  - how the TCP connections ended: teardown classes by count and share, and who closed\n"
+"  - anomalies by kind (count, and how many flows had one)\n"
+"  - the addresses that reset the most connections, and those whose segments raised the\n"
+"    most anomalies\n"
+"  - the teardown mix per application protocol (nDPI)\n"
+"The meaning of every class and anomaly is in docs/teardown.md and docs/schema.md.\n"
+"\n"
+"Options:\n"
+"  --run N            report run N (default: the newest run in DB)\n"
+"  --format FORMAT    text (default): aligned tables with bar charts, in colour on a\n"
+"                     terminal unless NO_COLOR is set;\n"
+"                     json: one JSON document with the same content;\n"
+"                     csv: rows of section,name,group,value,flows,share (RFC 4180)\n"
+"  --top N            rows in the top-address tables (default 10)\n"
+"  --runs             list the runs in DB instead (id, start, source, packets, flows,\n"
+"                     status)\n"
+"  -h, --help         show this text\n"
+"\n"
+"Exit status: 0 ok; 1 DB missing, not a finscope result file, or no such run;\n"
+"2 usage error.\n"
+"\n"
+"Examples:\n"
+"  finscope report audit.db\n"
+"  finscope report audit.db --run 2 --format json | python3 -m json.tool\n"
+"  finscope report audit.db --runs\n"
+"  finscope show audit.db 17          # one flow's teardown, as a ladder diagram\n";
+
+enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV };
+
+struct report_args {
+    const char *db;
+    int64_t run_id;               /* 0: newest */
+    enum report_format format;
+    int top;
+    bool list_runs;
+};
+
+enum { OPT_RUN = 256, OPT_FORMAT, OPT_TOP, OPT_RUNS };
+
+static const struct option LONG_OPTIONS[] = {
+    {"run", required_argument, NULL, OPT_RUN},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"top", required_argument, NULL, OPT_TOP},
+    {"runs", no_argument, NULL, OPT_RUNS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_format(const char *s, enum report_format *out)
+{
+    static const char *const names[] = {"text", "json", "csv"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum report_format)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* One option; 0 to go on, 1 when --help was shown, 2 on a usage error. */
+static int take_option(int c, struct report_args *a, char **argv)
+{
+    int64_t n;
+    switch (c) {
+    case OPT_RUN:
+        if (!read_cmd_parse_id(optarg, &a->run_id))
+            return read_cmd_usage("report", "--run wants a run number (1, 2, ...), not ", optarg);
+        return 0;
+    case OPT_FORMAT:
+        if (parse_format(optarg, &a->format) < 0)
+            return read_cmd_usage("report", "--format must be text, json or csv, not ", optarg);
+        return 0;
+    case OPT_TOP:
+        if (!read_cmd_parse_id(optarg, &n) || n > 10000)
+            return read_cmd_usage("report", "--top wants a number from 1 to 10000, not ", optarg);
+        a->top = (int)n;
+        return 0;
+    case OPT_RUNS:
+        a->list_runs = true;
+        return 0;
+    case 'h':
+        fputs(HELP, stdout);
+        return 1;
+    case ':':
+        return read_cmd_usage("report", "missing argument for ", argv[optind - 1]);
+    default:
+        return read_cmd_usage("report", "unknown option ", argv[optind - 1]);
+    }
+}
+
+/* 0: run; 1: help shown (exit 0); 2: usage error. */
+static int parse_args(int argc, char **argv, struct report_args *a)
+{
+    *a = (struct report_args){.format = FMT_TEXT, .top = 10};
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", LONG_OPTIONS, NULL)) != -1) {
+        int rc = take_option(c, a, argv);
+        if (rc != 0)
+            return rc;
+    }
+    if (optind >= argc)
+        return read_cmd_usage("report", "no result file DB given", NULL);
+    if (optind + 1 < argc)
+        return read_cmd_usage("report", "unexpected argument ", argv[optind + 1]);
+    a->db = argv[optind];
+    return 0;
+}
+
+/* ---- the report's content -------------------------------------------------------------------- */
+
+struct item {
+    char *name, *group;           /* "" stands for NULL */
+    int64_t count, flows;
+    double share;
+};
+
+struct item_list {
+    struct item *items;
+    size_t n, cap;
+    bool failed;                  /* out of memory */
+};
+
+enum list_id { L_DECODE, L_PROTO, L_TEARDOWN, L_CLOSER, L_ANOMALY, L_RESETTER, L_ANOMALOUS,
+               L_APPMIX, L_COUNT };
+
+typedef int (*list_reader)(struct storage *st, int64_t run, int top, read_count_fn fn,
+                           void *ctx);
+
+static int rd_decode(struct storage *st, int64_t run, int top, read_count_fn fn, void *ctx)
+{
+    (void)top;
+    return read_decode_errors(st, run, fn, ctx);
+}
+static int rd_proto(struct storage *st, int64_t run, int top, read_count_fn fn, void *ctx)
+{
+    (void)top;
+    return read_protocols(st, run, fn, ctx);
+}
+static int rd_teardown(struct storage *st, int64_t run, int top, read_count_fn fn, void *ctx)
+{
+    (void)top;
+    return read_teardown_classes(st, run, fn, ctx);
+}
+static int rd_closer(struct storage *st, int64_t run, int top, read_count_fn fn, void *ctx)
+{
+    (void)top;
+    return read_closers(st, run, fn, ctx);
+}
+static int rd_anomaly(struct storage *st, int64_t run, int top, read_count_fn fn, void *ctx)
+{
+    (void)top;
+    return read_anomaly_kinds(st, run, fn, ctx);
+}
+static int rd_appmix(struct storage *st, int64_t run, int top, read_count_fn fn, void *ctx)
+{
+    (void)top;
+    return read_app_mix(st, run, fn, ctx);
+}
+
+/* How each list is read and named in JSON (keys; NULL: not written) and CSV (section). */
+static const struct list_spec {
+    const char *section;
+    const char *name_key, *group_key, *count_key, *flows_key;
+    list_reader read;
+} LISTS[L_COUNT] = {
+    [L_DECODE] = {"decode_errors", "reason", NULL, "packets", NULL, rd_decode},
+    [L_PROTO] = {"protocols", "proto", NULL, "flows", NULL, rd_proto},
+    [L_TEARDOWN] = {"teardown", "teardown", NULL, "flows", NULL, rd_teardown},
+    [L_CLOSER] = {"closers", "closer", NULL, "flows", NULL, rd_closer},
+    [L_ANOMALY] = {"anomalies", "kind", NULL, "count", "flows", rd_anomaly},
+    [L_RESETTER] = {"top_resetters", "addr", NULL, "resets", "as_responder",
+                    read_top_resetters},
+    [L_ANOMALOUS] = {"top_anomalous", "addr", NULL, "anomalies", "flows", read_top_anomalous},
+    [L_APPMIX] = {"app_mix", "app_proto", "teardown", "flows", "app_flows", rd_appmix},
+};
+
+struct report {
+    const char *db;
+    struct read_run run;
+    struct item_list lists[L_COUNT];
+};
+
+static int keep_item(void *ctx, const struct read_count *c)
+{
+    struct item_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        struct item *more = realloc(l->items, cap * sizeof *more);
+        if (!more) {
+            l->failed = true;
+            return -1;
+        }
+        l->items = more;
+        l->cap = cap;
+    }
+    struct item *it = &l->items[l->n];
+    it->name = strdup(c->name);
+    it->group = strdup(c->group);
+    if (!it->name || !it->group) {
+        free(it->name);
+        free(it->group);
+        l->failed = true;
+        return -1;
+    }
+    it->count = c->count;
+    it->flows = c->flows;
+    it->share = c->share;
+    l->n++;
+    return 0;
+}
+
+static void free_report(struct report *r)
+{
+    for (int l = 0; l < L_COUNT; l++) {
+        for (size_t i = 0; i < r->lists[l].n; i++) {
+            free(r->lists[l].items[i].name);
+            free(r->lists[l].items[i].group);
+        }
+        free(r->lists[l].items);
+    }
+}
+
+/* Reads everything; on failure prints the message and returns the exit status (1). */
+static int gather(struct storage *st, const struct report_args *a, struct report *r)
+{
+    if (read_run(st, a->run_id, &r->run) < 0)
+        return read_cmd_fail("report", st);
+    for (int l = 0; l < L_COUNT; l++) {
+        struct item_list *list = &r->lists[l];
+        if (LISTS[l].read(st, r->run.id, a->top, keep_item, list) < 0) {
+            if (list->failed)
+                fprintf(stderr, "finscope report: out of memory\n");
+            else
+                read_cmd_fail("report", st);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int64_t list_total(const struct item_list *l)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        n += l->items[i].count;
+    return n;
+}
+
+/* ---- text ------------------------------------------------------------------------------------ */
+
+/* The run's status in words; `brief`: one word (and a hint) for the list of runs. */
+static const char *run_status(const struct read_run *run, bool brief, char *buf, size_t len)
+{
+    if (brief) {
+        snprintf(buf, len, "%s%s", run->complete ? "complete" : "unfinished",
+                 run->error[0] ? " (see error)" : "");
+        return buf;
+    }
+    if (run->complete && run->error[0])
+        snprintf(buf, len, "complete, with a warning: %s", run->error);
+    else if (run->complete)
+        snprintf(buf, len, "complete");
+    else if (run->error[0])
+        snprintf(buf, len, "(unfinished): %s", run->error);
+    else if (run->finished > 0)
+        snprintf(buf, len, "(unfinished): stopped before the end of its input");
+    else
+        snprintf(buf, len, "(unfinished): still being written, or killed before it ended "
+                 "(runs.complete = 0)");
+    return buf;
+}
+
+static void text_run_times(FILE *out, const struct read_run *run)
+{
+    char a[40], b[40];
+    fprintf(out, "  analyzed    %s UTC, finscope %s", fmt_utc(run->started, false, a, sizeof a),
+            run->version[0] ? run->version : "?");
+    if (run->dpi)
+        fprintf(out, ", %s", run->ndpi_version[0] ? run->ndpi_version : "nDPI");
+    else
+        fputs(", DPI off", out);
+    if (run->options[0])
+        fprintf(out, "; options: %s", run->options);
+    fputc('\n', out);
+    if (run->first_packet > 0)
+        fprintf(out, "  capture     %s .. %s UTC (%.3f s)\n",
+                fmt_utc(run->first_packet, true, a, sizeof a),
+                fmt_utc(run->last_packet, true, b, sizeof b),
+                run->last_packet - run->first_packet);
+}
+
+static void text_counts_line(FILE *out, const struct item_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        fprintf(out, "%s%s %" PRId64, i ? ", " : ": ", l->items[i].name, l->items[i].count);
+}
+
+static void text_run(FILE *out, const struct report *r, const struct term_style *ts)
+{
+    const struct read_run *run = &r->run;
+    char buf[700];
+    fprintf(out, "%sfinscope report: %s, run %" PRId64 " of %" PRId64 "%s%s\n",
+            sty(ts, STY_BOLD), r->db, run->id, run->runs_in_file,
+            run->complete ? "" : " (unfinished)", sty(ts, STY_RESET));
+    fprintf(out, "  status      %s%s%s\n", run->complete ? "" : sty(ts, STY_RED),
+            run_status(run, false, buf, sizeof buf), sty(ts, STY_RESET));
+    fprintf(out, "  source      %s (%s)\n", run->source, run->mode[0] ? run->mode : "?");
+    text_run_times(out, run);
+    fprintf(out, "  packets     %" PRId64 " (%s); undecodable %" PRId64, run->packets,
+            fmt_bytes(run->bytes, buf, sizeof buf), list_total(&r->lists[L_DECODE]));
+    text_counts_line(out, &r->lists[L_DECODE]);
+    fputc('\n', out);
+    if (strcmp(run->mode, "live") == 0)
+        fprintf(out, "  drops       kernel %" PRId64 ", interface %" PRId64 "\n",
+                run->kernel_drops, run->iface_drops);
+    fprintf(out, "  flows       %" PRId64, list_total(&r->lists[L_PROTO]));
+    text_counts_line(out, &r->lists[L_PROTO]);
+    if (run->flows_evicted > 0)
+        fprintf(out, " (%" PRId64 " evicted: flow table full)", run->flows_evicted);
+    fputc('\n', out);
+}
+
+static enum style class_colour(const char *teardown)
+{
+    static const struct { const char *name; enum style colour; } colours[] = {
+        {"graceful", STY_GREEN}, {"half_closed", STY_YELLOW}, {"rst_originator", STY_RED},
+        {"rst_responder", STY_RED}, {"rejected", STY_MAGENTA}, {"unanswered", STY_BLUE},
+        {"open", STY_CYAN}, {"abnormal", STY_RED},
+    };
+    for (size_t i = 0; i < sizeof colours / sizeof *colours; i++)
+        if (strcmp(colours[i].name, teardown) == 0)
+            return colours[i].colour;
+    return STY_CYAN;
+}
+
+static void fmt_share(double share, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.1f%%", share);
+}
+
+static void section_title(FILE *out, const struct term_style *ts, const char *title)
+{
+    fprintf(out, "\n%s%s%s\n", sty(ts, STY_BOLD), title, sty(ts, STY_RESET));
+}
+
+/* A list as a table: name, count, [flows], share, bar. */
+static int text_list(FILE *out, const struct term_style *ts, const struct item_list *l,
+                     const char *const *headers, bool with_flows, bool class_colours)
+{
+    size_t ncols = with_flows ? 4 : 3;
+    const char *hdr[4] = {headers[0], headers[1], with_flows ? headers[2] : headers[3],
+                          headers[3]};
+    struct table *t = table_new(ncols, hdr, with_flows ? "lrrr" : "lrr");
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct item *it = &l->items[i];
+        char count[24], flows[24], share[16];
+        snprintf(count, sizeof count, "%" PRId64, it->count);
+        snprintf(flows, sizeof flows, "%" PRId64, it->flows);
+        fmt_share(it->share, share, sizeof share);
+        const char *cells[4] = {it->name[0] ? it->name : "(none)", count,
+                                with_flows ? flows : share, share};
+        enum style c = class_colours ? class_colour(it->name) : STY_CYAN;
+        if (table_add(t, cells, (double)it->count, c) < 0) {
+            table_free(t);
+            return -1;
+        }
+    }
+    table_print(t, out, ts, "  ");
+    table_free(t);
+    return 0;
+}
+
+/* Distinct values of `group` in the app mix, in the order of the teardown classes table. */
+static size_t mix_classes(const struct report *r, const char **classes, size_t max)
+{
+    size_t n = 0;
+    const struct item_list *td = &r->lists[L_TEARDOWN];
+    for (size_t i = 0; i < td->n && n < max; i++)
+        classes[n++] = td->items[i].name;
+    return n;
+}
+
+static int64_t mix_cell(const struct item_list *mix, const char *app, const char *cls)
+{
+    for (size_t i = 0; i < mix->n; i++)
+        if (strcmp(mix->items[i].name, app) == 0 && strcmp(mix->items[i].group, cls) == 0)
+            return mix->items[i].count;
+    return 0;
+}
+
+/* One row per application (in the mix's order), one column per teardown class. */
+static int text_app_mix(FILE *out, const struct term_style *ts, const struct report *r)
+{
+    const char *classes[16];
+    size_t nc = mix_classes(r, classes, 16);
+    const char *hdr[18] = {"application", "flows"};
+    char align[19] = "lr";
+    for (size_t c = 0; c < nc; c++) {
+        hdr[2 + c] = classes[c];
+        align[2 + c] = 'r';
+    }
+    struct table *t = table_new(2 + nc, hdr, align);
+    if (!t)
+        return -1;
+    const struct item_list *mix = &r->lists[L_APPMIX];
+    char cells_buf[18][24];
+    const char *cells[18];
+    for (size_t i = 0; i < mix->n; i++) {
+        const struct item *it = &mix->items[i];
+        if (i > 0 && strcmp(mix->items[i - 1].name, it->name) == 0)
+            continue;             /* rows of one application are adjacent */
+        cells[0] = it->name[0] ? it->name : "(DPI off)";
+        snprintf(cells_buf[1], sizeof cells_buf[1], "%" PRId64, it->flows);
+        cells[1] = cells_buf[1];
+        for (size_t c = 0; c < nc; c++) {
+            int64_t v = mix_cell(mix, it->name, classes[c]);
+            snprintf(cells_buf[2 + c], sizeof cells_buf[2 + c], "%" PRId64, v);
+            cells[2 + c] = v ? cells_buf[2 + c] : "-";
+        }
+        if (table_add(t, cells, -1, STY_RESET) < 0) {
+            table_free(t);
+            return -1;
+        }
+    }
+    table_print(t, out, ts, "  ");
+    table_free(t);
+    return 0;
+}
+
+static int text_tcp_sections(FILE *out, const struct term_style *ts, const struct report *r)
+{
+    static const char *const td_hdr[] = {"teardown", "flows", "", "share"};
+    static const char *const cl_hdr[] = {"closer", "flows", "", "share"};
+    int64_t tcp = list_total(&r->lists[L_TEARDOWN]);
+    char title[96];
+    snprintf(title, sizeof title, "How the TCP connections ended (%" PRId64 ")", tcp);
+    section_title(out, ts, title);
+    if (tcp == 0) {
+        fputs("  no TCP connections in this run\n", out);
+        return 0;
+    }
+    if (text_list(out, ts, &r->lists[L_TEARDOWN], td_hdr, false, true) < 0)
+        return -1;
+    section_title(out, ts, "Who started the close");
+    if (text_list(out, ts, &r->lists[L_CLOSER], cl_hdr, false, false) < 0)
+        return -1;
+    section_title(out, ts, "Teardown mix by application (TCP flows; '-' for none)");
+    return text_app_mix(out, ts, r);
+}
+
+static int text_anomaly_sections(FILE *out, const struct term_style *ts,
+                                 const struct report *r)
+{
+    static const char *const an_hdr[] = {"kind", "count", "flows", "share"};
+    static const char *const rs_hdr[] = {"address", "resets", "as responder", "share"};
+    static const char *const aa_hdr[] = {"address", "anomalies", "flows", "share"};
+    char title[96];
+    snprintf(title, sizeof title, "Anomalies (%" PRId64 ")", list_total(&r->lists[L_ANOMALY]));
+    section_title(out, ts, title);
+    if (r->lists[L_ANOMALY].n == 0)
+        fputs("  none\n", out);
+    else if (text_list(out, ts, &r->lists[L_ANOMALY], an_hdr, true, false) < 0)
+        return -1;
+    section_title(out, ts, "Addresses that reset the most connections (rst_originator or "
+                  "rst_responder)");
+    if (r->lists[L_RESETTER].n == 0)
+        fputs("  none\n", out);
+    else if (text_list(out, ts, &r->lists[L_RESETTER], rs_hdr, true, false) < 0)
+        return -1;
+    section_title(out, ts, "Addresses whose segments raised the most anomalies");
+    if (r->lists[L_ANOMALOUS].n == 0)
+        fputs("  none\n", out);
+    else if (text_list(out, ts, &r->lists[L_ANOMALOUS], aa_hdr, true, false) < 0)
+        return -1;
+    return 0;
+}
+
+static int write_text(FILE *out, const struct report *r)
+{
+    struct term_style ts;
+    term_style_detect(out, &ts);
+    text_run(out, r, &ts);
+    if (text_tcp_sections(out, &ts, r) < 0 || text_anomaly_sections(out, &ts, r) < 0)
+        return -1;
+    fprintf(out, "\nOne flow in detail: finscope show %s FLOW-ID   (flow ids: sqlite3 %s "
+            "\"SELECT id, teardown FROM flows WHERE run_id = %" PRId64 "\")\n",
+            r->db, r->db, r->run.id);
+    return 0;
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+
+static void json_int_field(FILE *out, const char *key, int64_t v, bool comma)
+{
+    json_key(out, key);
+    fprintf(out, "%" PRId64 "%s", v, comma ? ", " : "");
+}
+
+/* A text field; "" (NULL in the database) is null. */
+static void json_text_field(FILE *out, const char *key, const char *v, bool comma)
+{
+    json_key(out, key);
+    json_string(out, v && *v ? v : NULL);
+    fputs(comma ? ", " : "", out);
+}
+
+static void json_time_field(FILE *out, const char *key, double v, bool comma)
+{
+    json_key(out, key);
+    if (v > 0)
+        json_real(out, v, 6);
+    else
+        fputs("null", out);
+    fputs(comma ? ", " : "", out);
+}
+
+static void json_run(FILE *out, const struct read_run *run)
+{
+    fputs("  \"run\": {", out);
+    json_int_field(out, "id", run->id, true);
+    json_text_field(out, "source", run->source, true);
+    json_text_field(out, "mode", run->mode, true);
+    json_time_field(out, "started", run->started, true);
+    json_time_field(out, "finished", run->finished, true);
+    fprintf(out, "\"complete\": %s, ", run->complete ? "true" : "false");
+    json_text_field(out, "status", run->complete ? "complete" : "unfinished", true);
+    json_text_field(out, "version", run->version, true);
+    json_text_field(out, "ndpi_version", run->ndpi_version, true);
+    fprintf(out, "\"dpi\": %s, ", run->dpi ? "true" : "false");
+    json_text_field(out, "options", run->options, true);
+    json_int_field(out, "packets", run->packets, true);
+    json_int_field(out, "bytes", run->bytes, true);
+    json_int_field(out, "flows", run->flows, true);
+    json_int_field(out, "flows_evicted", run->flows_evicted, true);
+    json_int_field(out, "kernel_drops", run->kernel_drops, true);
+    json_int_field(out, "iface_drops", run->iface_drops, true);
+    json_time_field(out, "first_packet", run->first_packet, true);
+    json_time_field(out, "last_packet", run->last_packet, true);
+    json_text_field(out, "error", run->error, true);
+    json_int_field(out, "runs_in_file", run->runs_in_file, false);
+    fputs("}", out);
+}
+
+static void json_item(FILE *out, const struct list_spec *spec, const struct item *it)
+{
+    fputs("{", out);
+    json_text_field(out, spec->name_key, it->name, true);
+    if (spec->group_key)
+        json_text_field(out, spec->group_key, it->group, true);
+    json_int_field(out, spec->count_key, it->count, true);
+    if (spec->flows_key)
+        json_int_field(out, spec->flows_key, it->flows, true);
+    json_key(out, "share");
+    json_real(out, it->share, 2);
+    fputs("}", out);
+}
+
+static int write_json(FILE *out, const struct report *r)
+{
+    fputs("{\n  ", out);
+    json_text_field(out, "database", r->db, false);
+    fputs(",\n", out);
+    json_run(out, &r->run);
+    for (int l = 0; l < L_COUNT; l++) {
+        fprintf(out, ",\n  ");
+        json_key(out, LISTS[l].section);
+        fputs("[", out);
+        for (size_t i = 0; i < r->lists[l].n; i++) {
+            fputs(i ? ",\n    " : "\n    ", out);
+            json_item(out, &LISTS[l], &r->lists[l].items[i]);
+        }
+        fputs(r->lists[l].n ? "\n  ]" : "]", out);
+    }
+    fputs("\n}\n", out);
+    return 0;
+}
+
+/* ---- CSV ------------------------------------------------------------------------------------- */
+
+static void csv_row(FILE *out, const char *section, const char *name, const char *group,
+                    const char *value, const char *flows, const char *share)
+{
+    const char *f[6] = {section, name, group, value, flows, share};
+    for (int i = 0; i < 6; i++) {
+        if (i > 0)
+            fputc(',', out);
+        csv_field(out, f[i]);
+    }
+    fputs("\r\n", out);
+}
+
+static void csv_run_int(FILE *out, const char *name, int64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%" PRId64, v);
+    csv_row(out, "run", name, NULL, buf, NULL, NULL);
+}
+
+static void csv_run_time(FILE *out, const char *name, double v)
+{
+    char buf[40] = "";
+    if (v > 0)
+        snprintf(buf, sizeof buf, "%.6f", v);
+    csv_row(out, "run", name, NULL, buf, NULL, NULL);
+}
+
+static void csv_run(FILE *out, const struct read_run *run)
+{
+    csv_run_int(out, "id", run->id);
+    csv_row(out, "run", "source", NULL, run->source, NULL, NULL);
+    csv_row(out, "run", "mode", NULL, run->mode, NULL, NULL);
+    csv_run_time(out, "started", run->started);
+    csv_run_time(out, "finished", run->finished);
+    csv_run_int(out, "complete", run->complete);
+    csv_row(out, "run", "version", NULL, run->version, NULL, NULL);
+    csv_row(out, "run", "ndpi_version", NULL, run->ndpi_version, NULL, NULL);
+    csv_run_int(out, "dpi", run->dpi);
+    csv_row(out, "run", "options", NULL, run->options, NULL, NULL);
+    csv_run_int(out, "packets", run->packets);
+    csv_run_int(out, "bytes", run->bytes);
+    csv_run_int(out, "flows", run->flows);
+    csv_run_int(out, "flows_evicted", run->flows_evicted);
+    csv_run_int(out, "kernel_drops", run->kernel_drops);
+    csv_run_int(out, "iface_drops", run->iface_drops);
+    csv_run_time(out, "first_packet", run->first_packet);
+    csv_run_time(out, "last_packet", run->last_packet);
+    csv_row(out, "run", "error", NULL, run->error, NULL, NULL);
+}
+
+static int write_csv(FILE *out, const struct report *r)
+{
+    csv_row(out, "section", "name", "group", "value", "flows", "share");
+    csv_run(out, &r->run);
+    for (int l = 0; l < L_COUNT; l++) {
+        for (size_t i = 0; i < r->lists[l].n; i++) {
+            const struct item *it = &r->lists[l].items[i];
+            char value[24], flows[24], share[24];
+            snprintf(value, sizeof value, "%" PRId64, it->count);
+            snprintf(flows, sizeof flows, "%" PRId64, it->flows);
+            snprintf(share, sizeof share, "%.2f", it->share);
+            csv_row(out, LISTS[l].section, it->name, it->group, value,
+                    LISTS[l].flows_key ? flows : NULL, share);
+        }
+    }
+    return 0;
+}
+
+/* ---- the list of runs ------------------------------------------------------------------------ */
+
+static int add_run_row(void *ctx, const struct read_run *run)
+{
+    char id[24], started[40], packets[24], flows[24], status[700];
+    snprintf(id, sizeof id, "%" PRId64, run->id);
+    fmt_utc(run->started, false, started, sizeof started);
+    snprintf(packets, sizeof packets, "%" PRId64, run->packets);
+    snprintf(flows, sizeof flows, "%" PRId64, run->flows);
+    run_status(run, true, status, sizeof status);
+    const char *cells[6] = {id, started, run->source, packets, flows, status};
+    return table_add(ctx, cells, -1, STY_RESET);
+}
+
+static int list_runs(struct storage *st, const char *db)
+{
+    static const char *const hdr[] = {"run", "started (UTC)", "source", "packets", "flows",
+                                      "status"};
+    struct table *t = table_new(6, hdr, "rllrrl");
+    if (!t) {
+        fprintf(stderr, "finscope report: out of memory\n");
+        return 1;
+    }
+    int rc = read_runs(st, add_run_row, t);
+    if (rc == 0) {
+        struct term_style ts;
+        term_style_detect(stdout, &ts);
+        printf("Runs in %s:\n", db);
+        table_print(t, stdout, &ts, "  ");
+        if (table_rows(t) == 0)
+            printf("  (none)\n");
+    }
+    table_free(t);
+    return rc == 0 ? 0 : read_cmd_fail("report", st);
+}
+
+/* ---- the command ----------------------------------------------------------------------------- */
+
+static int write_report(const struct report_args *a, const struct report *r)
+{
+    int rc;
+    switch (a->format) {
+    case FMT_JSON: rc = write_json(stdout, r); break;
+    case FMT_CSV: rc = write_csv(stdout, r); break;
+    default: rc = write_text(stdout, r); break;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "finscope report: out of memory\n");
+        return 1;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "finscope report: cannot write the report: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    struct report_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    struct storage *st = read_cmd_open("report", a.db);
+    if (!st)
+        return 1;
+    if (a.list_runs) {
+        rc = list_runs(st, a.db);
+        storage_close(st);
+        return rc;
+    }
+    struct report r = {.db = a.db};
+    rc = gather(st, &a, &r);
+    storage_close(st);
+    if (rc == 0)
+        rc = write_report(&a, &r);
+    free_report(&r);
+    return rc;
+}

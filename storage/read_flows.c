@@ -1,0 +1,305 @@
+/*
+ * read_flows.c — reading flows (storage/read.h): one flow with its teardown events and
+ * anomalies (for `finscope show`), and every flow of a run with its anomalies (for `export`).
+ *
+ * A flow row is copied into a self-contained struct read_flow: each column keeps the type the
+ * database holds (NULL stays NULL), and text lives in the struct's own buffer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/internal.h"
+#include "storage/read.h"
+
+/* ---- columns ------------------------------------------------------------------------------- */
+
+#define COLUMN_NAME(name, type) #name,
+#define COLUMN_TYPE(name, type) RT_##type,
+#define COLUMN_SQL(name, type) " " #name ","
+static const char *const COLUMN_NAMES[RF_COUNT] = {READ_FLOW_COLUMNS(COLUMN_NAME)};
+static const uint8_t COLUMN_TYPES[RF_COUNT] = {READ_FLOW_COLUMNS(COLUMN_TYPE)};
+/* Every column in table order, then a constant so that the list can end without a comma. */
+#define FLOW_SELECT "SELECT" READ_FLOW_COLUMNS(COLUMN_SQL) " 0 FROM flows"
+
+const char *read_flow_column_name(enum read_flow_column c)
+{
+    return (unsigned)c < RF_COUNT ? COLUMN_NAMES[c] : "?";
+}
+
+enum read_type read_flow_column_type(enum read_flow_column c)
+{
+    return (unsigned)c < RF_COUNT ? (enum read_type)COLUMN_TYPES[c] : RT_NULL;
+}
+
+bool rf_null(const struct read_flow *f, enum read_flow_column c)
+{
+    return (unsigned)c >= RF_COUNT || f->v[c].type == RT_NULL;
+}
+
+const char *rf_text(const struct read_flow *f, enum read_flow_column c)
+{
+    if ((unsigned)c >= RF_COUNT || f->v[c].type != RT_TEXT)
+        return NULL;
+    return f->text + f->v[c].off;
+}
+
+int64_t rf_int(const struct read_flow *f, enum read_flow_column c)
+{
+    return (unsigned)c < RF_COUNT ? f->v[c].i : 0;
+}
+
+double rf_real(const struct read_flow *f, enum read_flow_column c)
+{
+    return (unsigned)c < RF_COUNT ? f->v[c].r : 0.0;
+}
+
+/* Copies the column's text into what is left of f->text (truncated when it does not fit). */
+static void fill_text(sqlite3_stmt *s, int col, struct read_flow *f, size_t *used)
+{
+    struct read_value *v = &f->v[col];
+    size_t room = sizeof f->text - *used;
+    v->type = RT_TEXT;
+    v->off = (uint16_t)*used;
+    rd_text(s, col, f->text + *used, room);
+    v->len = (uint16_t)strlen(f->text + *used);
+    *used += (size_t)v->len + 1;
+}
+
+static void fill_flow(sqlite3_stmt *s, struct read_flow *f)
+{
+    size_t used = 0;
+    memset(f->v, 0, sizeof f->v);
+    f->text[0] = '\0';
+    for (int c = 0; c < RF_COUNT; c++) {
+        struct read_value *v = &f->v[c];
+        switch (sqlite3_column_type(s, c)) {
+        case SQLITE_NULL:
+            v->type = RT_NULL;
+            break;
+        case SQLITE_INTEGER:
+            v->type = RT_INT;
+            v->i = sqlite3_column_int64(s, c);
+            v->r = (double)v->i;
+            break;
+        case SQLITE_FLOAT:
+            v->type = RT_REAL;
+            v->r = sqlite3_column_double(s, c);
+            v->i = (int64_t)v->r;
+            break;
+        default:
+            if (used < sizeof f->text)
+                fill_text(s, c, f, &used);
+            break;
+        }
+    }
+}
+
+/* ---- one flow -------------------------------------------------------------------------------- */
+
+struct one_flow_ctx {
+    struct read_flow *out;
+    bool found;
+};
+
+static int one_flow_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+{
+    (void)st;
+    struct one_flow_ctx *c = ctx;
+    fill_flow(s, c->out);
+    c->found = true;
+    return 0;
+}
+
+int read_flow(struct storage *st, int64_t flow_id, struct read_flow *out)
+{
+    struct one_flow_ctx c = {.out = out};
+    if (rd_query(st, FLOW_SELECT " WHERE id = ?1", &flow_id, 1, one_flow_row, &c,
+                 "reading a flow") < 0)
+        return -1;
+    if (!c.found)
+        return st_error(st, "%s has no flow %lld", st->path, (long long)flow_id);
+    return 0;
+}
+
+/* ---- events and anomalies -------------------------------------------------------------------- */
+
+#define EVENT_SELECT \
+    "SELECT id, packet, ts, direction, flags, seq, ack, len, orig_state, resp_state" \
+    " FROM teardown_events"
+
+struct event_ctx {
+    read_event_fn fn;
+    void *ctx;
+};
+
+static int event_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+{
+    (void)st;
+    struct event_ctx *c = ctx;
+    struct read_event e;
+    e.id = sqlite3_column_int64(s, 0);
+    e.packet = sqlite3_column_int64(s, 1);
+    e.ts = sqlite3_column_double(s, 2);
+    rd_text(s, 3, e.direction, sizeof e.direction);
+    rd_text(s, 4, e.flags, sizeof e.flags);
+    e.seq = sqlite3_column_int64(s, 5);
+    e.ack = sqlite3_column_int64(s, 6);
+    e.len = sqlite3_column_int64(s, 7);
+    rd_text(s, 8, e.orig_state, sizeof e.orig_state);
+    rd_text(s, 9, e.resp_state, sizeof e.resp_state);
+    return c->fn(c->ctx, &e);
+}
+
+int read_flow_events(struct storage *st, int64_t flow_id, read_event_fn fn, void *ctx)
+{
+    struct event_ctx c = {fn, ctx};
+    return rd_query(st, EVENT_SELECT " WHERE flow_id = ?1 ORDER BY packet, id", &flow_id, 1,
+                    event_row, &c, "reading teardown events");
+}
+
+#define ANOMALY_SELECT \
+    "SELECT a.id, a.flow_id, a.packet, a.ts, a.direction, a.kind, a.expected, a.observed," \
+    " a.detail, a.challenge_ack FROM anomalies a"
+
+static void fill_anomaly(sqlite3_stmt *s, struct read_anomaly *a)
+{
+    a->id = sqlite3_column_int64(s, 0);
+    a->flow_id = sqlite3_column_int64(s, 1);
+    a->packet = sqlite3_column_int64(s, 2);
+    a->ts = sqlite3_column_double(s, 3);
+    rd_text(s, 4, a->direction, sizeof a->direction);
+    rd_text(s, 5, a->kind, sizeof a->kind);
+    rd_text(s, 6, a->expected, sizeof a->expected);
+    rd_text(s, 7, a->observed, sizeof a->observed);
+    rd_text(s, 8, a->detail, sizeof a->detail);
+    a->challenge_ack = sqlite3_column_int(s, 9) != 0;
+}
+
+struct anomaly_ctx {
+    read_anomaly_fn fn;
+    void *ctx;
+};
+
+static int anomaly_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+{
+    (void)st;
+    struct anomaly_ctx *c = ctx;
+    struct read_anomaly a;
+    fill_anomaly(s, &a);
+    return c->fn(c->ctx, &a);
+}
+
+int read_flow_anomalies(struct storage *st, int64_t flow_id, read_anomaly_fn fn, void *ctx)
+{
+    struct anomaly_ctx c = {fn, ctx};
+    return rd_query(st, ANOMALY_SELECT " WHERE a.flow_id = ?1 ORDER BY a.packet, a.id",
+                    &flow_id, 1, anomaly_row, &c, "reading anomalies");
+}
+
+/* ---- every flow of a run, with its anomalies ------------------------------------------------- */
+
+/* Two statements stepped side by side, both in flow id order, inside one read transaction
+ * (one snapshot even while finscope writes). */
+struct flow_walk {
+    struct storage *st;
+    sqlite3_stmt *flows, *anomalies;
+    bool anomaly_ready;           /* `anomalies` is on a row not handed out yet */
+    struct read_anomaly *an;
+    size_t nan, cap;
+    struct read_flow flow;
+};
+
+static int walk_prepare(struct flow_walk *w, int64_t run_id)
+{
+    static const char *const sql[2] = {
+        FLOW_SELECT " WHERE run_id = ?1 ORDER BY id",
+        ANOMALY_SELECT " JOIN flows f ON f.id = a.flow_id WHERE f.run_id = ?1"
+        " ORDER BY a.flow_id, a.packet, a.id",
+    };
+    sqlite3_stmt **stmt[2] = {&w->flows, &w->anomalies};
+    for (int i = 0; i < 2; i++) {
+        int rc = sqlite3_prepare_v2(w->st->db, sql[i], -1, stmt[i], NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(*stmt[i], 1, run_id);
+        if (rc != SQLITE_OK)
+            return st_sqlite_error(w->st, rc, "reading flows");
+    }
+    return 0;
+}
+
+static int step_anomaly(struct flow_walk *w)
+{
+    int rc = sqlite3_step(w->anomalies);
+    w->anomaly_ready = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return 0;
+    return st_sqlite_error(w->st, rc, "reading anomalies");
+}
+
+static int keep_anomaly(struct flow_walk *w)
+{
+    if (w->nan == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 16;
+        struct read_anomaly *more = realloc(w->an, cap * sizeof *more);
+        if (!more)
+            return st_error(w->st, "%s: out of memory reading anomalies", w->st->path);
+        w->an = more;
+        w->cap = cap;
+    }
+    fill_anomaly(w->anomalies, &w->an[w->nan++]);
+    return 0;
+}
+
+/* Gathers the anomalies of flow `id` (skipping any of a flow not in the walk). */
+static int gather_anomalies(struct flow_walk *w, int64_t id)
+{
+    w->nan = 0;
+    while (w->anomaly_ready) {
+        int64_t of = sqlite3_column_int64(w->anomalies, 1);
+        if (of > id)
+            break;
+        if (of == id && keep_anomaly(w) < 0)
+            return -1;
+        if (step_anomaly(w) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int walk(struct flow_walk *w, read_flow_fn fn, void *ctx)
+{
+    if (step_anomaly(w) < 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(w->flows)) == SQLITE_ROW) {
+        fill_flow(w->flows, &w->flow);
+        if (gather_anomalies(w, rf_int(&w->flow, RF_id)) < 0)
+            return -1;
+        w->st->errmsg[0] = '\0';
+        if (fn(ctx, &w->flow, w->an, w->nan) != 0) {
+            if (!w->st->errmsg[0])
+                st_error(w->st, "%s: reading flows: stopped by the caller", w->st->path);
+            return -1;
+        }
+    }
+    return rc == SQLITE_DONE ? 0 : st_sqlite_error(w->st, rc, "reading flows");
+}
+
+int read_flows(struct storage *st, int64_t run_id, read_flow_fn fn, void *ctx)
+{
+    struct flow_walk *w = calloc(1, sizeof *w);
+    if (!w)
+        return st_error(st, "%s: out of memory reading flows", st->path);
+    w->st = st;
+    int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+    int result = rc == SQLITE_OK ? walk_prepare(w, run_id) : st_sqlite_error(st, rc, "reading");
+    if (result == 0)
+        result = walk(w, fn, ctx);
+    sqlite3_finalize(w->flows);
+    sqlite3_finalize(w->anomalies);
+    if (rc == SQLITE_OK)
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    free(w->an);
+    free(w);
+    return result;
+}
