@@ -176,14 +176,27 @@ static int open_writable(struct storage *st)
     return rc == SQLITE_OK ? 0 : st_sqlite_error(st, rc, "preparing statements");
 }
 
+/* A reader of a file it could write opens it read-write with query_only set: SQLite then
+ * removes the -wal and -shm files when the last connection closes, which a read-only
+ * connection cannot do (it would leave them behind after every `finscope report`). */
+static int open_flags(const struct storage *st, bool *query_only)
+{
+    *query_only = st->readonly && access(st->path, W_OK) == 0;
+    if (st->readonly && !*query_only)
+        return SQLITE_OPEN_READONLY;
+    return SQLITE_OPEN_READWRITE | (st->readonly ? 0 : SQLITE_OPEN_CREATE);
+}
+
 static int open_db(struct storage *st)
 {
-    int flags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(st->path, &st->db, flags, NULL);
+    bool query_only;
+    int rc = sqlite3_open_v2(st->path, &st->db, open_flags(st, &query_only), NULL);
     if (rc != SQLITE_OK)
         return st_sqlite_error(st, rc, "opening");
     sqlite3_extended_result_codes(st->db, 1);
     sqlite3_busy_timeout(st->db, STORAGE_BUSY_TIMEOUT_MS);
+    if (query_only && (rc = sqlite3_exec(st->db, "PRAGMA query_only = ON", NULL, NULL, NULL)))
+        return st_sqlite_error(st, rc, "opening for reading");
     if (st->readonly)
         return identify_and_check(st) < 0 ? -1 : 0;
     return open_writable(st);
