@@ -20,6 +20,7 @@ struct analyzer {
     struct flow_table *flows;
     struct dpi *dpi;          /* NULL when DPI is off */
     int64_t now_us;
+    int64_t latest_pkt_us;    /* latest packet time seen; packets never go back before it */
     bool failed;
     struct analyzer_stats st;
 };
@@ -333,6 +334,15 @@ int analyzer_packet(struct analyzer *a, const struct packet *p, uint64_t packet_
     a->st.packets++;
     if (p->ts_us > a->now_us)
         a->now_us = p->ts_us;
+    /* A packet earlier than one before it is taken as being at the latest packet time seen,
+     * so that what is recorded (last_ts, close times, event times) never runs back either. */
+    struct packet at_latest;
+    if (a->st.packets > 1 && p->ts_us < a->latest_pkt_us) {
+        at_latest = *p;
+        at_latest.ts_us = a->latest_pkt_us;
+        p = &at_latest;
+    }
+    a->latest_pkt_us = p->ts_us;
     if (expire(a) != 0)
         return -1;
     struct flow_key k;

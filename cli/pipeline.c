@@ -39,16 +39,28 @@ int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer
     return 0;
 }
 
-static int64_t record_time_us(const struct pcap_pkthdr *h)
+/* pcapng timestamps are 64-bit counts of ticks: libpcap's seconds can lie far beyond any real
+ * date, or be negative, and their microseconds overflow int64. Seconds are clamped to
+ * [0, MAX_RECORD_SEC] (year 33658), which leaves room for the analyzer's timeout arithmetic. */
+#define MAX_RECORD_SEC 1000000000000LL
+
+int64_t pipeline_record_time_us(const struct pcap_pkthdr *h)
 {
-    return (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
+    int64_t sec = (int64_t)h->ts.tv_sec, usec = (int64_t)h->ts.tv_usec;
+    if (sec < 0)
+        sec = 0;
+    if (sec > MAX_RECORD_SEC)
+        sec = MAX_RECORD_SEC;
+    if (usec < 0 || usec > UINT32_MAX)   /* classic pcap: whatever the file's 32 bits say */
+        usec = 0;
+    return sec * 1000000 + usec;
 }
 
 int pipeline_record(struct pipeline *p, int linktype, const struct pcap_pkthdr *h,
                     const u_char *data)
 {
     struct run_totals *t = &p->totals;
-    int64_t ts = record_time_us(h);
+    int64_t ts = pipeline_record_time_us(h);
     p->packet_no++;
     t->packets++;
     t->bytes += h->len;

@@ -29,6 +29,9 @@ struct pipeline {
 int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer_config *cfg,
                   const struct run_info *info, char *err, size_t errlen);
 
+/* A record's capture time in Unix microseconds; seconds clamped to [0, 10^12] (pipeline.c). */
+int64_t pipeline_record_time_us(const struct pcap_pkthdr *h);
+
 /* Counts one captured record, decodes it, and analyzes it when it decodes (else counts the
  * reason). -1 when the analyzer or the sink failed. */
 int pipeline_record(struct pipeline *p, int linktype, const struct pcap_pkthdr *h,

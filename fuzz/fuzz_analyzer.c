@@ -2,10 +2,14 @@
  * fuzz_analyzer.c — libFuzzer target: a sequence of TCP segments of one connection (either
  * direction, any flags, seq/ack near each other or anywhere, time steps that cross the
  * timeouts) through the analyzer, so the state machine, the RST rules and the sequence
- * arithmetic modulo 2^32 meet every order of events. The sink checks what the records say.
+ * arithmetic modulo 2^32 meet every order of events. The sink checks what the records say:
+ * names from the documented vocabulary, reason exactly for abnormal, event and anomaly packet
+ * numbers within the run, no more events than max_events, every recorded time within the
+ * flow's first and last packet.
  *
  * Each segment is 12 input bytes: dir+flags(2) seq-delta(4) ack-delta(4) len(1) dt(1).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +18,74 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What the sink knows about the run, to check the records against. */
+struct run_view {
+    uint64_t packets;             /* packets given so far */
+    size_t max_events;
+};
+
+static bool one_of(const char *s, const char *const *names)
+{
+    for (; s && *names; names++)
+        if (strcmp(s, *names) == 0)
+            return true;
+    return false;
+}
+
+static const char *const ENDED_BY[] = {"close", "idle", "end_of_input", "port_reuse", "evicted",
+                                       NULL};
+static const char *const TEARDOWN[] = {"unanswered", "rejected", "rst_originator",
+                                       "rst_responder", "graceful", "half_closed", "open",
+                                       "abnormal", NULL};
+
+/* Times recorded for a flow lie within its first and last packet (docs/schema.md: duration,
+ * close_duration are differences of them, never negative). Time only moves forward here. */
+static void check_times(const struct flow_record *f, const struct teardown_event *ev,
+                        size_t nev, const struct anomaly_record *an, size_t nan)
+{
+    if (f->last_ts_us < f->first_ts_us)
+        abort();
+    if (f->close_start_ts_us && (f->close_start_ts_us < f->first_ts_us ||
+                                 f->close_start_ts_us > f->last_ts_us))
+        abort();
+    if (f->close_end_ts_us && f->close_start_ts_us && f->close_end_ts_us < f->close_start_ts_us)
+        abort();
+    for (size_t i = 0; i < nev; i++)
+        if (ev[i].ts_us < f->first_ts_us || ev[i].ts_us > f->last_ts_us)
+            abort();
+    for (size_t i = 0; i < nan; i++)
+        if (an[i].ts_us < f->first_ts_us || an[i].ts_us > f->last_ts_us)
+            abort();
+}
+
 static int check_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
                       size_t nev, const struct anomaly_record *an, size_t nan, int64_t *id)
 {
-    (void)ctx;
-    if (!f->conn_state || (f->l4proto == IPPROTO_NUM_TCP && (!f->teardown || !f->closer)))
+    const struct run_view *rv = ctx;
+    if (!f->conn_state || !one_of(f->ended_by, ENDED_BY))
+        abort();
+    if (f->l4proto == IPPROTO_NUM_TCP) {
+        if (!one_of(f->teardown, TEARDOWN) || !f->closer || !f->orig_state || !f->resp_state)
+            abort();
+        /* reason is set exactly for abnormal (docs/schema.md) */
+        if ((strcmp(f->teardown, "abnormal") == 0) != (f->reason != NULL))
+            abort();
+    }
+    if (f->pkts[0] + f->pkts[1] == 0 || !memchr(f->history, 0, sizeof f->history))
+        abort();
+    if (nev > rv->max_events)
         abort();
     for (size_t i = 0; i < nev; i++)
-        if (ev[i].orig_state >= ST_COUNT || ev[i].resp_state >= ST_COUNT)
+        if (ev[i].orig_state >= ST_COUNT || ev[i].resp_state >= ST_COUNT ||
+            ev[i].packet == 0 || ev[i].packet > rv->packets || ev[i].dir > DIR_RESP)
             abort();
     for (size_t i = 0; i < nan; i++)
-        if (an[i].kind >= AN_KIND_COUNT || !memchr(an[i].detail, 0, sizeof an[i].detail))
+        if (an[i].kind >= AN_KIND_COUNT || !memchr(an[i].detail, 0, sizeof an[i].detail) ||
+            !memchr(an[i].expected, 0, sizeof an[i].expected) ||
+            !memchr(an[i].observed, 0, sizeof an[i].observed) ||
+            an[i].packet == 0 || an[i].packet > rv->packets)
             abort();
+    check_times(f, ev, nev, an, nan);
     *id = 1;
     return 0;
 }
@@ -71,11 +131,12 @@ static void fill(struct packet *p, int from_client, const uint8_t *b, uint32_t b
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct sink s = {.flow = check_flow, .late_anomaly = late};
     struct analyzer_config c;
     analyzer_config_default(&c);
     c.dpi = false;
     c.max_flows = 2 + (size & 3);
+    struct run_view rv = {.max_events = c.max_events};
+    struct sink s = {.ctx = &rv, .flow = check_flow, .late_anomaly = late};
     struct analyzer *a = analyzer_new(&c, &s);
     if (!a)
         return 0;
@@ -85,7 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t off = 0; off + 12 <= size; off += 12) {
         struct packet p;
         fill(&p, data[off] & 1, data + off, base, &now);
-        if (analyzer_packet(a, &p, ++n) != 0)
+        rv.packets = ++n;
+        if (analyzer_packet(a, &p, n) != 0)
             abort();
     }
     if (analyzer_finish(a) != 0)

@@ -8,6 +8,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/fuzz/corpus" "$top/fuzz/crashes"
 "$b/tests/fuzzseeds" "$top/fuzz/corpus" "$top"/data/crafted/*.pcap "$top"/data/kernel/*.pcap \
     "$top"/data/demo.pcap >/dev/null 2>&1 || true
+# Plus a sample of the small captures of the shared public corpus, when it is there: many link
+# types, pcapng, real payloads for nDPI. They seed fuzz/corpus/ only (ignored by git), never data/.
+shared="$top/../shared/corpus"
+if [ -d "$shared" ]; then
+    find "$shared" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -size -16k |
+        sort | awk 'NR % 4 == 1' | head -200 | tr '\n' '\0' |
+        xargs -0 "$b/tests/fuzzseeds" "$top/fuzz/corpus" >/dev/null 2>&1 || true
+fi
 status=0
 for t in dissect analyzer capture; do
     c="$top/fuzz/corpus/$t"; mkdir -p "$c"
@@ -17,7 +25,7 @@ for t in dissect analyzer capture; do
         -artifact_prefix="$top/fuzz/crashes/$t-" "$c" 2>"$top/fuzz/crashes/$t.log"
     rc=$?
     grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$top/fuzz/crashes/$t.log"
-    grep -m1 -E '^#[0-9]+.*(DONE|cov:)' "$top/fuzz/crashes/$t.log" | tail -1
+    grep -E '^#[0-9]+.*(DONE|cov:)' "$top/fuzz/crashes/$t.log" | tail -1
     if [ $rc -ne 0 ]; then
         status=1
         grep -m3 -E 'ERROR|SUMMARY|runtime error' "$top/fuzz/crashes/$t.log"
