@@ -4,7 +4,8 @@
  *   parse arguments, check the filter's syntax (exit 2 when it does not compile)
  *   for each FILE in order: open it (an unusable file is reported and skipped: exit 1 later);
  *       at the first usable one, open the result file, create the analyzer, begin the run;
- *       read its records (analyze_read.c)
+ *       read its records (analyze_read.c); then say if it held no packets, or records too
+ *       damaged or cut short to decode (they are counted in decode_errors, not guessed at)
  *   finish: analyzer_finish (every flow still alive is emitted), run_end, storage_close,
  *       summary on stdout
  *
@@ -68,6 +69,8 @@ static int begin_run(struct analyze_run *r)
     struct analyzer_config cfg;
     analyzer_config_default(&cfg);
     cfg.dpi = r->args->dpi;
+    if (r->args->max_flows)
+        cfg.max_flows = r->args->max_flows;
     struct run_info info = {.source = r->source, .mode = "file", .started_us = wall_clock_us(),
                             .options = r->options, .dpi = r->args->dpi};
     if (pipeline_open(&r->pl, r->args->db_path, &cfg, &info, err, sizeof err) != 0) {
@@ -97,8 +100,13 @@ static void end_run(struct analyze_run *r)
 {
     char error[sizeof r->problems + 64];
     bool complete = !r->failed && !stop_signal_received();
-    if (pipeline_end(&r->pl, r->failed, complete, run_error(r, error, sizeof error)) != 0)
+    if (pipeline_end(&r->pl, r->failed, complete, run_error(r, error, sizeof error)) != 0) {
         run_fail(r, "the run could not be completed");
+        /* The end was rolled back (e.g. the disk filled up at the last commit), leaving the run
+         * row as run_begin wrote it: record at least why, in a small transaction of its own,
+         * which fits where the rolled-back one did not. */
+        pipeline_end(&r->pl, true, false, r->fail_msg);
+    }
     if (!r->failed && stop_signal_received())
         run_report(r, false, "interrupted: what was read is stored in %s as an incomplete run",
                    r->args->db_path);
@@ -124,6 +132,55 @@ static int finish(struct analyze_run *r)
 
 /* ---- the files ----------------------------------------------------------------------------- */
 
+/* Decode failures that mean a damaged or cut-short record; not_ip and ip_fragment are
+ * ordinary traffic finscope does not analyze, and say nothing about the file. */
+static bool damaged_reason(int reason)
+{
+    return reason != DISSECT_OK && reason != DISSECT_NOT_IP && reason != DISSECT_IP_FRAGMENT;
+}
+
+/* How many problems have been kept so far (to tell whether reading a file reported one). */
+static size_t problems_kept(const struct analyze_run *r)
+{
+    return strlen(r->problems) + r->problems_dropped;
+}
+
+/* After a file was read: one warning if it held no record at all (and reading it reported
+ * nothing else), or if some of its records could not be decoded because they are damaged. */
+static void report_file_records(struct analyze_run *r, const struct capture_source *cs,
+                                const struct run_totals *before, size_t problems_before)
+{
+    if (r->failed || stop_signal_received())
+        return;
+    const struct run_totals *now = &r->pl.totals;
+    uint64_t records = now->packets - before->packets;
+    if (records == 0) {
+        if (problems_kept(r) != problems_before)
+            return;               /* reading it already said what went wrong */
+        if (r->args->filter)
+            run_report(r, false, "%s: no packet matches the filter", cs->display_name);
+        else
+            run_report(r, false, "%s: no packets in this capture (nothing to analyze)",
+                       cs->display_name);
+        return;
+    }
+    char reasons[256] = "";
+    uint64_t damaged = 0;
+    for (int i = DISSECT_OK + 1; i < DISSECT_REASON_COUNT; i++) {
+        uint64_t n = now->decode_errors[i] - before->decode_errors[i];
+        if (n == 0 || !damaged_reason(i))
+            continue;
+        damaged += n;
+        size_t used = strlen(reasons);
+        snprintf(reasons + used, sizeof reasons - used, "%s%s %llu", used ? ", " : "",
+                 dissect_reason_name((enum dissect_result)i), (unsigned long long)n);
+    }
+    if (damaged > 0)
+        run_report(r, false, "%s: %llu of %llu records damaged or cut short, counted and not "
+                   "analyzed (%s)", cs->display_name, (unsigned long long)damaged,
+                   (unsigned long long)records, reasons);
+}
+
 static void analyze_file(struct analyze_run *r, int file_no)
 {
     struct capture_source cs;
@@ -139,7 +196,10 @@ static void analyze_file(struct analyze_run *r, int file_no)
                    cs.display_name, dissect_link_name(cs.linktype, link, sizeof link), err);
         r->file_refused = true;
     } else if (r->begun || begin_run(r) == 0) {
+        struct run_totals before = r->pl.totals;
+        size_t problems_before = problems_kept(r);
         run_read_capture(r, &cs, file_no);
+        report_file_records(r, &cs, &before, problems_before);
     }
     capture_close(&cs);
 }

@@ -4,12 +4,13 @@
  */
 #include "cli/analyze_args.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char HELP[] =
-"Usage: finscope analyze FILE... [-o DB] [-f FILTER] [--no-dpi] [-q]\n"
+"Usage: finscope analyze FILE... [-o DB] [-f FILTER] [--max-flows N] [--no-dpi] [-q]\n"
 "\n"
 "Read captures, follow every connection, and record in an SQLite result file how each TCP\n"
 "connection ended (graceful, half_closed, rst_originator, rst_responder, rejected,\n"
@@ -26,6 +27,10 @@ static const char HELP[] =
 "  -f, --filter EXPR    analyze only packets matching this BPF filter (tcpdump syntax),\n"
 "                       e.g. 'tcp port 443' or 'host 10.0.0.5 and not port 22';\n"
 "                       the counts then cover only the matching packets\n"
+"      --max-flows N    keep at most N connections in memory (N >= 16; default 1000000);\n"
+"                       beyond it the longest-idle one is written out early (ended_by =\n"
+"                       'evicted') and counted in runs.flows_evicted: memory stays bounded\n"
+"                       whatever the capture holds (SYN floods, RST storms)\n"
 "      --no-dpi         do not label flows with their application protocol (nDPI);\n"
 "                       faster, and app_proto stays empty\n"
 "  -q, --quiet          no progress line and no summary; only problems are printed\n"
@@ -50,12 +55,17 @@ static const char HELP[] =
 
 static const char HINT[] = "Try 'finscope analyze --help' for the options.\n";
 
-enum { OPT_NO_DPI = 256 };
+enum { OPT_NO_DPI = 256, OPT_MAX_FLOWS };
+
+/* --max-flows bounds: below 16 a table could not hold a handful of connections at once. */
+#define MAX_FLOWS_MIN 16ULL
+#define MAX_FLOWS_MAX 1000000000ULL
 
 static const struct option LONG_OPTIONS[] = {
     {"output", required_argument, NULL, 'o'},
     {"filter", required_argument, NULL, 'f'},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -83,6 +93,21 @@ static const char *offending_option(char **argv, char *buf, size_t len)
     return word;
 }
 
+/* --max-flows N: a whole number in [MAX_FLOWS_MIN, MAX_FLOWS_MAX]. */
+static enum args_result parse_max_flows(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < MAX_FLOWS_MIN || v > MAX_FLOWS_MAX) {
+        fprintf(stderr, "finscope analyze: --max-flows must be a whole number from %llu to %llu, "
+                        "not '%s'\n%s", MAX_FLOWS_MIN, MAX_FLOWS_MAX, s, HINT);
+        return ARGS_USAGE_ERROR;
+    }
+    *out = (size_t)v;
+    return ARGS_RUN;
+}
+
 static enum args_result check_files(const struct analyze_args *a)
 {
     if (a->nfiles == 0)
@@ -107,6 +132,10 @@ enum args_result analyze_args_parse(int argc, char **argv, struct analyze_args *
         case 'f': out->filter = optarg; break;
         case 'q': out->quiet = true; break;
         case OPT_NO_DPI: out->dpi = false; break;
+        case OPT_MAX_FLOWS:
+            if (parse_max_flows(optarg, &out->max_flows) != ARGS_RUN)
+                return ARGS_USAGE_ERROR;
+            break;
         case 'h': analyze_print_help(stdout); return ARGS_HELP_SHOWN;
         case ':':
             return usage_error("missing argument for ", offending_option(argv, buf, sizeof buf));

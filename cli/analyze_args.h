@@ -6,6 +6,7 @@
 #define FINSCOPE_CLI_ANALYZE_ARGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #define ANALYZE_DEFAULT_DB "finscope.db"
@@ -15,6 +16,7 @@ struct analyze_args {
     const char *filter;           /* -f BPF expression; NULL when not given */
     bool dpi;                     /* false with --no-dpi */
     bool quiet;                   /* -q: no progress line, no summary */
+    size_t max_flows;             /* --max-flows; 0 = the analyzer's default */
     char **files;                 /* the FILE operands in order ("-" = stdin), into argv */
     int nfiles;
 };

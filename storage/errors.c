@@ -16,12 +16,15 @@ int st_error(struct storage *st, const char *fmt, ...)
     return -1;
 }
 
+/* A run exists in the file only once run_begin has committed its row (phase RUN_ACTIVE);
+ * before that (opening, or recording the run) the failed transaction leaves the file as it was. */
 static int disk_full(struct storage *st, const char *doing)
 {
-    if (st->run_id > 0)
+    if (st->phase == RUN_ACTIVE && st->run_id > 0)
         return st_error(st, "%s: disk full while %s; run %lld is left unfinished", st->path,
                         doing, (long long)st->run_id);
-    return st_error(st, "%s: disk full while %s", st->path, doing);
+    return st_error(st, "%s: disk full while %s; no run was added, the file is unchanged",
+                    st->path, doing);
 }
 
 /* Reads sqlite3_errmsg(), so call it before anything else runs on the connection. */
