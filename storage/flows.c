@@ -175,6 +175,7 @@ int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teard
         unit_abort(st);
         return failed(st);
     }
+    st->flows_pending++;
     if (unit_end(st, 1 + nev + nan) < 0)
         return failed(st);
     *flow_id = id;

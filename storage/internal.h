@@ -76,6 +76,9 @@ struct storage {
     enum run_phase phase;
     int64_t run_id;               /* 0 until run_begin succeeds */
     uint64_t rows_pending;        /* rows written since the last commit */
+    /* Flows of this run in the file: committed, and written in the open transaction. runs.flows
+     * is their sum, so after a failed commit it never counts flows that were rolled back. */
+    uint64_t flows_committed, flows_pending;
     bool write_failed;            /* a write of this run failed: the run cannot be complete */
     char errmsg[512];
 };

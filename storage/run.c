@@ -83,7 +83,7 @@ static int write_totals(struct storage *st, const struct run_totals *t, bool at_
     sqlite3_bind_int64(s, 1, st->run_id);
     bind_u64(s, 2, t->packets);
     bind_u64(s, 3, t->bytes);
-    bind_u64(s, 4, t->flows);
+    bind_u64(s, 4, st->flows_committed + st->flows_pending);  /* stored, not just emitted */
     bind_u64(s, 5, t->flows_evicted);
     bind_u64(s, 6, t->kernel_drops);
     bind_u64(s, 7, t->iface_drops);

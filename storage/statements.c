@@ -87,6 +87,8 @@ int txn_commit(struct storage *st)
         return -1;
     }
     st->rows_pending = 0;
+    st->flows_committed += st->flows_pending;
+    st->flows_pending = 0;
     return 0;
 }
 
@@ -100,6 +102,7 @@ void txn_rollback(struct storage *st)
         memcpy(st->errmsg, keep, sizeof keep);
     }
     st->rows_pending = 0;
+    st->flows_pending = 0;
 }
 
 int unit_begin(struct storage *st)
@@ -127,6 +130,7 @@ void unit_abort(struct storage *st)
 {
     if (sqlite3_get_autocommit(st->db)) {
         st->rows_pending = 0;
+        st->flows_pending = 0;
         return;
     }
     char keep[sizeof st->errmsg];

@@ -197,6 +197,8 @@ if [ "$(id -u)" = 0 ] && mkdir full && mount -t tmpfs -o size=64k tmpfs full 2>/
         if [ -n "$run2" ]; then
             expect_eq "run 2" "$run2" "0|1|$(sed 's/^finscope: //' err.txt)"
             error_recorded=$((error_recorded + 1))
+            expect_eq "run 2 counts only stored flows" \
+                "$(q full/r.db "SELECT flows = (SELECT count(*) FROM flows WHERE run_id = 2) FROM runs WHERE id = 2")" 1
         else
             grep -q "no run was added" err.txt || fail "no run 2, and the message does not say so"
         fi
