@@ -44,7 +44,8 @@ FUZZ_NAMES   := dissect analyzer capture
 REPLAY_BINS  := $(patsubst %,$(B)/tests/replay_%,$(FUZZ_NAMES))
 DEPS_STAMP   := build/.deps-ok
 
-.PHONY: all deps test-deps test unit e2e check demo clean install bench corpus fuzz fuzz-build
+.PHONY: all deps test-deps test unit e2e check demo clean install bench corpus fuzz fuzz-build \
+        ndpi-compare
 all: deps $(B)/finscope finscope
 
 # ---- dependencies -------------------------------------------------------------------------------
@@ -112,6 +113,22 @@ test: deps test-deps
 # ---- robustness over the shared public corpus (../shared/corpus), when it exists --------------------
 corpus: all
 	@sh tests/corpus.sh ./finscope
+
+# ---- benchmark (bench/README.md): speed and memory against the read limit and peer tools ----------
+$(B)/bench/gencap: $(B)/bench/gencap.o $(LIB_TESTLIB) $(LIB_DISSECT)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+$(B)/bench/readloop: $(B)/bench/readloop.o
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+bench: deps $(B)/finscope $(B)/bench/gencap $(B)/bench/readloop $(B)/tests/sqlq
+	@FINSCOPE=$(abspath $(B)/finscope) GENCAP=$(abspath $(B)/bench/gencap) \
+	    READLOOP=$(abspath $(B)/bench/readloop) SQLQ=$(abspath $(B)/tests/sqlq) sh bench/run.sh
+
+# ---- nDPI labels against ndpiReader over the shared nDPI corpus (tests/ndpi_compare.sh) --------
+NDPI_CORPUS ?= ../shared/corpus/ndpi
+ndpi-compare: deps $(B)/finscope $(B)/tests/sqlq
+	@sh tests/install-deps.sh --optional libndpi-bin
+	@FINSCOPE=$(abspath $(B)/finscope) TOOLS=$(abspath $(B)/tests) \
+	    sh tests/ndpi_compare.sh -m 95 $(NDPI_CORPUS)
 
 # ---- fuzzing (clang + libFuzzer): make fuzz FUZZ_SECONDS=N ----------------------------------------
 FUZZ_SECONDS ?= 60
