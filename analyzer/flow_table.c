@@ -1,9 +1,10 @@
 /*
  * flow_table.c — flows by canonical key, and the timeout queues they wait in.
  *
- * The table is open addressing with linear probing over an array of flow pointers, kept at
- * most half full and grown by doubling; deletion shifts the following entries back, so there
- * are no tombstones. A flow is allocated once when it starts and freed when it leaves: the
+ * The table is open addressing with linear probing over an array of slots, kept at most half
+ * full and grown by doubling; deletion shifts the following entries back, so there are no
+ * tombstones. A slot holds the flow's key hash next to its pointer, so a probe reads the
+ * flow itself (a likely cache miss) only when the hashes are equal. A flow is allocated once when it starts and freed when it leaves: the
  * per-packet path allocates nothing.
  *
  * Queues: each live flow is on exactly one doubly linked list, by timeout class. Within a list
@@ -17,8 +18,10 @@
 
 struct flow_queue_list { struct flow *head, *tail; size_t len; };
 
+struct slot { uint64_t hash; struct flow *flow; };   /* flow NULL: empty */
+
 struct flow_table {
-    struct flow **slots;
+    struct slot *slots;
     size_t cap;               /* power of two */
     size_t count;
     struct flow_queue_list q[Q_COUNT];
@@ -53,8 +56,8 @@ void flow_table_free(struct flow_table *t)
     if (!t)
         return;
     for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i])
-            flow_destroy(t->slots[i]);
+        if (t->slots[i].flow)
+            flow_destroy(t->slots[i].flow);
     free(t->slots);
     free(t);
 }
@@ -78,35 +81,42 @@ void flow_key_of(const struct packet *p, struct flow_key *k, uint8_t *side)
     *side = s;
 }
 
-/* FNV-1a over the key bytes, then a final mix (keys are zero-padded, so bytes are stable). */
+/* A multiply-xorshift mix of the key's 64-bit words (keys are zero-padded, so every byte is
+ * stable). Invariant: never 0, so a slot's hash alone never looks like another's by accident
+ * of being unset. */
 static uint64_t key_hash(const struct flow_key *k)
 {
-    const uint8_t *b = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < sizeof *k; i++)
-        h = (h ^ b[i]) * 1099511628211ULL;
+    uint64_t w[(sizeof *k + 7) / 8] = { 0 };
+    memcpy(w, k, sizeof *k);
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+    }
+    h *= 0x94d049bb133111ebULL;
     h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return h ^ (h >> 32);
+    return h | 1;
 }
 
-static size_t slot_of(const struct flow_table *t, const struct flow_key *k)
+/* The slot holding key k (hash h), or the empty slot where it would go. */
+static size_t slot_of(const struct flow_table *t, const struct flow_key *k, uint64_t h)
 {
     size_t mask = t->cap - 1;
-    size_t i = key_hash(k) & mask;
-    while (t->slots[i] && memcmp(&t->slots[i]->key, k, sizeof *k) != 0)
+    size_t i = h & mask;
+    while (t->slots[i].flow && (t->slots[i].hash != h ||
+                                memcmp(&t->slots[i].flow->key, k, sizeof *k) != 0))
         i = (i + 1) & mask;
     return i;
 }
 
 struct flow *flow_table_find(struct flow_table *t, const struct flow_key *k)
 {
-    return t->slots[slot_of(t, k)];
+    return t->slots[slot_of(t, k, key_hash(k))].flow;
 }
 
 static int grow(struct flow_table *t)
 {
-    struct flow **old = t->slots;
+    struct slot *old = t->slots;
     size_t old_cap = t->cap;
     t->slots = calloc(old_cap * 2, sizeof *t->slots);
     if (!t->slots) {
@@ -115,8 +125,8 @@ static int grow(struct flow_table *t)
     }
     t->cap = old_cap * 2;
     for (size_t i = 0; i < old_cap; i++)
-        if (old[i])
-            t->slots[slot_of(t, &old[i]->key)] = old[i];
+        if (old[i].flow)
+            t->slots[slot_of(t, &old[i].flow->key, old[i].hash)] = old[i];
     free(old);
     return 0;
 }
@@ -130,7 +140,8 @@ struct flow *flow_table_add(struct flow_table *t, const struct flow_key *k)
         return NULL;
     f->key = *k;
     f->queue = Q_COUNT;       /* on no queue yet */
-    t->slots[slot_of(t, k)] = f;
+    uint64_t h = key_hash(k);
+    t->slots[slot_of(t, k, h)] = (struct slot){ h, f };
     t->count++;
     return f;
 }
@@ -174,16 +185,16 @@ size_t flow_queue_len(const struct flow_table *t, enum flow_queue q)
 void flow_table_remove(struct flow_table *t, struct flow *f)
 {
     size_t mask = t->cap - 1;
-    size_t i = slot_of(t, &f->key);
+    size_t i = slot_of(t, &f->key, key_hash(&f->key));
     queue_unlink(t, f);
-    t->slots[i] = NULL;
-    for (size_t j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
-        size_t home = key_hash(&t->slots[j]->key) & mask;
+    t->slots[i] = (struct slot){ 0, NULL };
+    for (size_t j = (i + 1) & mask; t->slots[j].flow; j = (j + 1) & mask) {
+        size_t home = t->slots[j].hash & mask;
         /* move slots[j] into the hole at i when its home is not in (i, j] cyclically */
         bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!in_range) {
             t->slots[i] = t->slots[j];
-            t->slots[j] = NULL;
+            t->slots[j] = (struct slot){ 0, NULL };
             i = j;
         }
     }
