@@ -21,7 +21,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS  += -D_GNU_SOURCE -I. -DFINSCOPE_VERSION='"$(VERSION)"'
 CFLAGS    += $(WARN) $(OPT) $(EXTRA_CFLAGS)
-LDLIBS    += $(PKG_LIBS) -lm
+LDLIBS    += $(PKG_LIBS) -lm -pthread
 TEST_LIBS  = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
 DISSECT_SRC  := $(wildcard dissect/*.c)

@@ -175,6 +175,14 @@ static int emit(struct analyzer *a, struct flow *f, const char *ended_by)
     return rc;
 }
 
+/* Frees a flow; once emitted, the sink is told no late anomaly will name it any more. */
+static void drop(struct analyzer *a, struct flow *f)
+{
+    if (f->emitted && a->sink.forget)
+        a->sink.forget(a->sink.ctx, f->flow_id);
+    flow_table_remove(a->flows, f);
+}
+
 static int64_t queue_timeout(const struct analyzer *a, enum flow_queue q)
 {
     switch (q) {
@@ -191,7 +199,7 @@ static int64_t queue_timeout(const struct analyzer *a, enum flow_queue q)
 static int retire(struct analyzer *a, struct flow *f, enum flow_queue q, const char *ended_by)
 {
     if (q == Q_LINGER) {
-        flow_table_remove(a->flows, f);
+        drop(a, f);
         return 0;
     }
     int64_t deadline = f->touch_us + queue_timeout(a, q);
@@ -199,7 +207,7 @@ static int retire(struct analyzer *a, struct flow *f, enum flow_queue q, const c
     if (q == Q_CLOSED && rc == 0 && a->cfg.linger_us > 0)
         flow_queue_put(a->flows, f, Q_LINGER, deadline);
     else
-        flow_table_remove(a->flows, f);
+        drop(a, f);
     return rc;
 }
 
@@ -352,7 +360,7 @@ int analyzer_packet(struct analyzer *a, const struct packet *p, uint64_t packet_
     if (f && starts_new_connection(f, p, side == f->orig_side ? DIR_ORIG : DIR_RESP)) {
         if (!f->emitted && emit(a, f, "port_reuse") != 0)
             return -1;
-        flow_table_remove(a->flows, f);
+        drop(a, f);
         f = NULL;
     }
     if (f && f->emitted)
@@ -380,7 +388,7 @@ int analyzer_finish(struct analyzer *a)
         struct flow *f;
         while ((f = flow_queue_head(a->flows, q))) {
             int rc = q == Q_LINGER ? 0 : emit(a, f, q == Q_CLOSED ? "close" : "end_of_input");
-            flow_table_remove(a->flows, f);
+            drop(a, f);
             if (rc != 0)
                 return -1;
         }

@@ -67,6 +67,8 @@ struct anomaly_record {
     char detail[128];
 };
 
+/* Its `const char *` fields point to static names (valid for the program's life), so a copy
+ * of the struct is a complete copy. */
 struct flow_record {
     uint8_t l4proto;
     char proto[8];                /* "tcp", "udp", "icmp", "icmp6", or the number as text */
@@ -123,6 +125,9 @@ struct sink {
     /* An anomaly (and its event, may be NULL) for a flow already emitted but still lingering. */
     int (*late_anomaly)(void *ctx, int64_t flow_id, const struct anomaly_record *an,
                         const struct teardown_event *ev);
+    /* The flow with this id will get no more late anomalies (its lingering ended, or it was
+     * emitted without lingering). Optional: NULL when the sink has nothing to forget. */
+    void (*forget)(void *ctx, int64_t flow_id);
     /* Make everything so far durable and visible to readers; update the run's counters. */
     int (*checkpoint)(void *ctx, const struct run_totals *t);
     int (*run_end)(void *ctx, const struct run_totals *t);

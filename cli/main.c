@@ -25,6 +25,7 @@
 #include "cli/analyze.h"
 #include "cli/live.h"
 #include "cli/read_commands.h"
+#include "storage/storage.h"
 
 #ifndef FINSCOPE_VERSION
 #define FINSCOPE_VERSION "unknown"     /* the Makefile defines it */
@@ -117,6 +118,7 @@ static int run_command(const char *name, int argc, char **argv)
 int main(int argc, char **argv)
 {
     const char *first = argc > 1 ? argv[1] : NULL;
+    storage_library_init();
     if (!first) {
         fprintf(stderr, "finscope: no command given\n%s", HINT);
         return 2;

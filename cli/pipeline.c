@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+/* Records queued for the writer thread before the analysis waits for it (storage.h). */
+#define PIPELINE_QUEUE_BYTES (8u << 20)
+
 int64_t wall_clock_us(void)
 {
     struct timespec now;
@@ -29,7 +32,11 @@ int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer
         p->st = NULL;
         return -1;
     }
-    storage_sink(p->st, &p->sink);
+    struct sink store;
+    storage_sink(p->st, &store);
+    p->writer = sink_thread_start(&store, PIPELINE_QUEUE_BYTES, &p->sink);
+    if (!p->writer)
+        return open_failed(p, "cannot start the writer thread", err, errlen);
     p->an = analyzer_new(cfg, &p->sink);
     if (!p->an)
         return open_failed(p, "cannot start the analyzer: out of memory, or nDPI failed to "
@@ -108,6 +115,8 @@ int pipeline_end(struct pipeline *p, bool failed, bool complete, const char *err
 
 int pipeline_close(struct pipeline *p)
 {
+    sink_thread_stop(p->writer);
+    p->writer = NULL;
     analyzer_free(p->an);
     p->an = NULL;
     int rc = storage_close(p->st);

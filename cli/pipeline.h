@@ -1,7 +1,7 @@
 /*
  * pipeline.h — what `analyze` and `live` share: the result file, the analyzer writing into it
- * through the storage sink, the run's totals, and the step that takes one captured record
- * through the dissector into the analyzer.
+ * through the storage sink on a writer thread (sink_thread), the run's totals, and the step
+ * that takes one captured record through the dissector into the analyzer.
  *
  * Invariant: after pipeline_open() succeeds, the run is recorded (run_begin) and must be
  * ended with pipeline_end(); pipeline_close() frees everything and is safe on any state.
@@ -17,8 +17,10 @@
 #include "storage/storage.h"
 
 struct pipeline {
-    struct storage *st;
-    struct sink sink;
+    struct storage *st;           /* written by the writer thread; read it only after a sink
+                                   * call returned (storage.h, sink_thread) */
+    struct sink_thread *writer;
+    struct sink sink;             /* the writer thread's */
     struct analyzer *an;
     struct run_totals totals;
     uint64_t packet_no;           /* records taken in this run so far */

@@ -14,6 +14,14 @@ int bind_text(sqlite3_stmt *s, int idx, const char *text)
     return sqlite3_bind_text(s, idx, text, -1, SQLITE_TRANSIENT);
 }
 
+/* Static strings (names from the analyzer's tables) are bound without SQLite copying them. */
+int bind_name(sqlite3_stmt *s, int idx, const char *name)
+{
+    if (!name || !*name)
+        return sqlite3_bind_null(s, idx);
+    return sqlite3_bind_text(s, idx, name, -1, SQLITE_STATIC);
+}
+
 int bind_chars(sqlite3_stmt *s, int idx, const char *chars, size_t cap)
 {
     size_t len = strnlen(chars, cap);

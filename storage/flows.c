@@ -1,6 +1,6 @@
 /*
  * flows.c — the sink's flow and late_anomaly functions: one flows row with its
- * teardown_events and anomalies rows, written all-or-nothing (a savepoint per flow).
+ * teardown_events and anomalies rows, written all-or-nothing (statements.c says how).
  *
  * Value conventions (docs/schema.md): times are Unix seconds (REAL); text that is empty or
  * absent is NULL; TCP-only counters are NULL for other protocols; a window scale of -1
@@ -35,16 +35,16 @@ static void bind_volume(sqlite3_stmt *s, const struct flow_record *f)
     bind_u64(s, P(orig_ip_bytes), f->ip_bytes[DIR_ORIG]);
     bind_u64(s, P(resp_ip_bytes), f->ip_bytes[DIR_RESP]);
     sqlite3_bind_int(s, P(midstream), f->midstream);
-    bind_text(s, P(ended_by), f->ended_by);
+    bind_name(s, P(ended_by), f->ended_by);
 }
 
 static void bind_teardown(sqlite3_stmt *s, const struct flow_record *f)
 {
-    bind_text(s, P(teardown), f->teardown);
-    bind_text(s, P(closer), f->closer);
-    bind_text(s, P(orig_state), f->orig_state);
-    bind_text(s, P(resp_state), f->resp_state);
-    bind_text(s, P(reason), f->reason);
+    bind_name(s, P(teardown), f->teardown);
+    bind_name(s, P(closer), f->closer);
+    bind_name(s, P(orig_state), f->orig_state);
+    bind_name(s, P(resp_state), f->resp_state);
+    bind_name(s, P(reason), f->reason);
     bind_ts_or_null(s, P(close_start), f->close_start_ts_us);
     bind_ts_or_null(s, P(close_end), f->close_end_ts_us);
     if (f->close_start_ts_us && f->close_end_ts_us)
@@ -86,7 +86,7 @@ static void bind_labels(sqlite3_stmt *s, const struct flow_record *f, size_t nan
 {
     bind_u64(s, P(anomalies), nan);
     sqlite3_bind_int64(s, P(events_dropped), f->events_dropped);
-    bind_text(s, P(conn_state), f->conn_state);
+    bind_name(s, P(conn_state), f->conn_state);
     bind_chars(s, P(history), f->history, sizeof f->history);
     bind_chars(s, P(app_proto), f->app_proto, sizeof f->app_proto);
     bind_chars(s, P(app_category), f->app_category, sizeof f->app_category);
@@ -115,13 +115,13 @@ static int insert_event(struct storage *st, int64_t flow_id, const struct teardo
     sqlite3_bind_int64(s, 1, flow_id);
     bind_ts(s, 2, e->ts_us);
     bind_u64(s, 3, e->packet);
-    bind_text(s, 4, direction_name((enum direction)e->dir));
+    bind_name(s, 4, direction_name((enum direction)e->dir));
     bind_text(s, 5, tcp_flags_str(e->flags, flags));
     sqlite3_bind_int64(s, 6, e->seq);
     sqlite3_bind_int64(s, 7, e->ack);
     sqlite3_bind_int64(s, 8, e->len);
-    bind_text(s, 9, tcp_state_name((enum tcp_state)e->orig_state));
-    bind_text(s, 10, tcp_state_name((enum tcp_state)e->resp_state));
+    bind_name(s, 9, tcp_state_name((enum tcp_state)e->orig_state));
+    bind_name(s, 10, tcp_state_name((enum tcp_state)e->resp_state));
     return stmt_exec(st, S_INS_EVENT, "writing a teardown event");
 }
 
@@ -132,8 +132,8 @@ static int insert_anomaly(struct storage *st, int64_t flow_id, const struct anom
     sqlite3_bind_int64(s, 2, flow_id);
     bind_ts(s, 3, a->ts_us);
     bind_u64(s, 4, a->packet);
-    bind_text(s, 5, direction_name((enum direction)a->dir));
-    bind_text(s, 6, anomaly_kind_name((enum anomaly_kind)a->kind));
+    bind_name(s, 5, direction_name((enum direction)a->dir));
+    bind_name(s, 6, anomaly_kind_name((enum anomaly_kind)a->kind));
     bind_chars(s, 7, a->expected, sizeof a->expected);
     bind_chars(s, 8, a->observed, sizeof a->observed);
     bind_chars(s, 9, a->detail, sizeof a->detail);
@@ -169,14 +169,14 @@ int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teard
     struct storage *st = ctx;
     int64_t id = 0;
     *flow_id = 0;
-    if (run_check_active(st, "writing a flow") < 0 || unit_begin(st) < 0)
+    if (run_check_active(st, "writing a flow") < 0 || txn_ensure(st) < 0)
         return failed(st);
     if (insert_rows(st, f, ev, nev, an, nan, &id) < 0) {
-        unit_abort(st);
+        flow_undo(st, id);
         return failed(st);
     }
     st->flows_pending++;
-    if (unit_end(st, 1 + nev + nan) < 0)
+    if (rows_written(st, 1 + nev + nan) < 0)
         return failed(st);
     *flow_id = id;
     return 0;

@@ -47,7 +47,7 @@ int schema_migrate(sqlite3 *db, int from);
 enum stmt_id {
     S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_INS_RUN, S_UPD_RUN, S_INS_DECODE_ERROR, S_INS_FLOW, S_INS_EVENT, S_INS_ANOMALY,
-    S_ADD_FLOW_ANOMALY,
+    S_ADD_FLOW_ANOMALY, S_DEL_FLOW_EVENTS, S_DEL_FLOW_ANOMALIES, S_DEL_FLOW,
     S_COUNT
 };
 
@@ -95,8 +95,12 @@ int stmt_exec(struct storage *st, enum stmt_id id, const char *doing);
 int txn_ensure(struct storage *st);
 int txn_commit(struct storage *st);
 void txn_rollback(struct storage *st);
-/* A unit (one flow with its rows, or one late anomaly) is all-or-nothing: a savepoint inside
- * the transaction. unit_end commits the transaction when STORAGE_AUTOCOMMIT_ROWS is reached. */
+/* Counts rows written; commits the transaction when STORAGE_AUTOCOMMIT_ROWS is reached. */
+int rows_written(struct storage *st, uint64_t rows);
+/* A flow is all-or-nothing: on a failure, flow_undo deletes the rows it wrote (id 0: none). */
+void flow_undo(struct storage *st, int64_t flow_id);
+/* A late anomaly is all-or-nothing: a savepoint inside the transaction; unit_end counts its
+ * rows (rows_written). */
 int unit_begin(struct storage *st);
 int unit_end(struct storage *st, uint64_t rows);
 void unit_abort(struct storage *st);
@@ -110,8 +114,9 @@ int st_sqlite_error(struct storage *st, int rc, const char *doing);
 
 /* ---- bind.c ----------------------------------------------------------------------------- */
 
-/* Each returns an SQLite result code. Text is copied (SQLITE_TRANSIENT). */
+/* Each returns an SQLite result code. Text is copied (SQLITE_TRANSIENT), except by bind_name. */
 int bind_text(sqlite3_stmt *s, int idx, const char *text);   /* NULL or "" -> NULL */
+int bind_name(sqlite3_stmt *s, int idx, const char *name);   /* the same, static strings only */
 /* A fixed-size char array that may lack its terminator; "" -> NULL. */
 int bind_chars(sqlite3_stmt *s, int idx, const char *chars, size_t cap);
 int bind_u64(sqlite3_stmt *s, int idx, uint64_t v);

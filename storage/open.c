@@ -136,9 +136,12 @@ static int set_pragmas(struct storage *st)
     if (!wal)
         return st_error(st, "%s: SQLite cannot use WAL mode for this file (its file system may "
                         "not support shared memory)", st->path);
-    /* temp_store: the per-flow savepoint's sub-journal stays in memory (a few pages). */
-    rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                      " PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+    /* temp_store: statement and savepoint sub-journals stay in memory (a few pages).
+     * foreign_keys stays off (SQLite's default): the REFERENCES clauses document the links,
+     * which hold by construction (a flow's rows are written with the id its insert just
+     * returned); checking them on every insert cost 5% of the writing time. */
+    rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY",
+                      NULL, NULL, NULL);
     return rc == SQLITE_OK ? 0 : st_sqlite_error(st, rc, "setting pragmas");
 }
 
@@ -185,6 +188,14 @@ static int open_flags(const struct storage *st, bool *query_only)
     if (st->readonly && !*query_only)
         return SQLITE_OPEN_READONLY;
     return SQLITE_OPEN_READWRITE | (st->readonly ? 0 : SQLITE_OPEN_CREATE);
+}
+
+/* Multi-thread mode: SQLite's own locks around each connection are off (storage.h: a
+ * connection is used by one thread at a time, which sink_thread.c keeps to). */
+void storage_library_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 static int open_db(struct storage *st)

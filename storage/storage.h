@@ -26,6 +26,11 @@
 
 struct storage;
 
+/* Once, at program start, before any other storage call: sets SQLite up for this program
+ * (every connection used by one thread at a time; no memory statistics, whose global mutex
+ * costs a lock per allocation). */
+void storage_library_init(void);
+
 /* Opens (creating if needed) the database at `path`. On failure returns -1, *out is NULL and
  * `err` holds the message. `readonly` opens an existing file for reading only. */
 int storage_open(const char *path, int readonly, struct storage **out, char *err, size_t errlen);
@@ -37,5 +42,20 @@ const char *storage_errmsg(const struct storage *st);
 void storage_sink(struct storage *st, struct sink *out);
 /* Id of the run that run_begin created (0 before). */
 int64_t storage_run_id(const struct storage *st);
+
+/* ---- Writing on a second thread (sink_thread.c) ----
+ * Fills `out` with a sink that queues flows for a writer thread, which hands them to `inner`
+ * (normally storage_sink) in the same order, so the analysis does not wait on SQLite; it
+ * waits only while more than max_bytes of records are queued. run_begin, checkpoint and
+ * run_end wait until everything queued before them is written, then return inner's result;
+ * after any of them returns, inner's state (storage_errmsg) may be read. Flow ids handed to
+ * the analyzer are handles that only this sink understands. After an inner failure, flow,
+ * late_anomaly and checkpoint return -1; run_end is still carried out (it records why) but
+ * returns -1 too. */
+struct sink_thread;
+struct sink_thread *sink_thread_start(const struct sink *inner, size_t max_bytes,
+                                      struct sink *out);
+/* Waits for the queue to drain, stops the thread and frees it. NULL is accepted. */
+void sink_thread_stop(struct sink_thread *t);
 
 #endif

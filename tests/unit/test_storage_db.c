@@ -745,3 +745,48 @@ Test(storage, disk_full_fails_cleanly)
     cr_assert_leq(q_int(db, "SELECT count(*) FROM flows WHERE run_id = 2"), written);
     sqlite3_close(db);
 }
+
+/* A flow whose third event fails (a trigger refuses it) leaves none of its rows behind, while
+ * the flows written before it in the same transaction are kept and committed. */
+Test(storage, a_failing_flow_is_undone_and_earlier_flows_kept)
+{
+    const char *path = tmp_path("undo.db");
+    struct storage *st = open_ok(path);
+    storage_close(st);
+    sqlite3 *db = reader(path);
+    exec_ok(db, "CREATE TRIGGER refuse BEFORE INSERT ON teardown_events WHEN NEW.packet = 666"
+                " BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    sqlite3_close(db);
+
+    st = open_ok(path);
+    struct sink s;
+    storage_sink(st, &s);
+    struct run_info info = test_run();
+    cr_assert_eq(s.run_begin(s.ctx, &info), 0, "%s", storage_errmsg(st));
+    struct flow_record f = tcp_flow();
+    struct teardown_event ev[3] = { event(T0, 1, DIR_ORIG, TCP_SYN, ST_SYN_SENT, ST_LISTEN),
+                                    event(T0, 2, DIR_RESP, TCP_SYN | TCP_ACK, ST_SYN_SENT,
+                                          ST_SYN_RECEIVED),
+                                    event(T0, 3, DIR_ORIG, TCP_ACK, ST_ESTABLISHED,
+                                          ST_ESTABLISHED) };
+    struct anomaly_record an = anomaly(AN_FIN_NOT_ACKED, "", "");
+    int64_t id = 0;
+    cr_assert_eq(s.flow(s.ctx, &f, ev, 3, &an, 1, &id), 0, "%s", storage_errmsg(st));
+    ev[2].packet = 666;
+    cr_assert_eq(s.flow(s.ctx, &f, ev, 3, &an, 1, &id), -1);
+    cr_assert_not_null(strstr(storage_errmsg(st), "refused"), "%s", storage_errmsg(st));
+    struct run_totals t = totals(true);
+    cr_assert_eq(s.run_end(s.ctx, &t), 0, "%s", storage_errmsg(st));
+    storage_close(st);
+
+    db = reader(path);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM flows"), 1);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM teardown_events"), 3);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM anomalies"), 1);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM teardown_events e WHERE e.flow_id NOT IN"
+                           " (SELECT id FROM flows)"), 0);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    cr_assert_eq(q_int(db, "SELECT flows FROM runs"), 1);
+    cr_assert_eq(q_int(db, "SELECT complete FROM runs"), 0, "a failed write ends the run");
+    sqlite3_close(db);
+}
