@@ -1,0 +1,51 @@
+# expect_lib.sh — sourced by the end-to-end tests that compare finscope's verdicts on a capture
+# with a hand-written NAME.expect (t_crafted.sh, t_kernel_data.sh, t_kernel_live.sh). Not a
+# test itself (run.sh runs t_*.sh only).
+#
+# An .expect holds '#' comment lines and, in this order: [flows] rows of FLOWS_SQL (or, for
+# captures of many connections, [classes] rows of CLASSES_SQL), then [anomalies] rows of
+# ANOMALIES_SQL. Needs SQLQ (the query tool) and FINSCOPE set by the caller.
+
+FLOWS_SQL="SELECT orig_port, resp_port, teardown, closer, orig_state, resp_state,
+                  IFNULL(reason, ''), conn_state
+           FROM flows ORDER BY first_ts, id;"
+CLASSES_SQL="SELECT teardown, closer, count(*) FROM flows GROUP BY 1, 2 ORDER BY 1, 2;"
+ANOMALIES_SQL="SELECT f.orig_port, a.direction, a.kind
+               FROM anomalies a JOIN flows f ON f.id = a.flow_id
+               ORDER BY a.packet, a.kind;"
+
+# results DB EXPECT: prints finscope's results in the shape of EXPECT.
+results() {
+    if grep -qx '\[classes\]' "$2"; then
+        echo "[classes]"
+        "$SQLQ" "$1" "$CLASSES_SQL" || echo "(classes query failed)"
+    else
+        echo "[flows]"
+        "$SQLQ" "$1" "$FLOWS_SQL" || echo "(flows query failed)"
+    fi
+    echo "[anomalies]"
+    "$SQLQ" "$1" "$ANOMALIES_SQL" || echo "(anomalies query failed)"
+}
+
+# limited CMD...: runs CMD, killed after 60 s when timeout(1) exists (a hung finscope must
+# fail the test, not stall the suite; finscope itself handles SIGTERM, hence KILL).
+limited() {
+    if command -v timeout >/dev/null 2>&1; then timeout -s KILL 60 "$@"; else "$@"; fi
+}
+
+# check_capture NAME CAP EXPECT TMPDIR: analyzes CAP and compares with EXPECT; on a mismatch
+# prints what differs (- expected, + finscope) and returns 1.
+check_capture() {
+    if [ ! -f "$2" ]; then echo "FAIL $1: $2 is missing"; return 1; fi
+    if [ ! -f "$3" ]; then echo "FAIL $1: $3 is missing"; return 1; fi
+    if ! limited "$FINSCOPE" analyze "$2" -o "$4/$1.db" -q >"$4/$1.out" 2>&1; then
+        echo "FAIL $1: finscope analyze exited non-zero: $(head -3 "$4/$1.out")"
+        return 1
+    fi
+    results "$4/$1.db" "$3" >"$4/$1.got" 2>&1
+    grep -v '^#' "$3" >"$4/$1.want"
+    cmp -s "$4/$1.want" "$4/$1.got" && return 0
+    echo "FAIL $1 (- expected, + finscope):"
+    diff -u "$4/$1.want" "$4/$1.got" | tail -n +3
+    return 1
+}

@@ -1,0 +1,165 @@
+# netns.sh — sourced (POSIX sh) by tests/kernel/run-scenarios.sh and tests/e2e/t_live.sh: sets up
+# two network namespaces joined by a veth pair and runs the real-kernel TCP scenarios of
+# tests/tools/kpeer.c between them. Needs root. Nothing here touches the host's own network.
+#
+#   fsk-a: veth fsk-va, 10.77.0.1/24, fd77::1/64 — the clients (and the capturer)
+#   fsk-b: veth fsk-vb, 10.77.0.2/24, fd77::2/64 — the servers
+#
+# Functions:
+#   fsk_netns_ok          true when `ip netns` can be used here (root, iproute2, netns support)
+#   fsk_setup             (re)creates both namespaces; returns non-zero on failure
+#   fsk_cleanup           kills every peer still running (FSK_WORK = the WORKDIR given to
+#                         fsk_run), deletes both namespaces
+#   fsk_scenarios         prints the scenario table: NAME FAMILY SCENARIO SERVER_PORT CLIENT_PORT
+#   fsk_run NAME FAMILY SCENARIO SPORT CPORT WORKDIR
+#                         runs one scenario (server in fsk-b, client in fsk-a) until both
+#                         peers print "done"; peers holding connections open stay alive (their
+#                         pids go to WORKDIR/held.pids, killed by fsk_kill_held / fsk_cleanup)
+#   fsk_kill_held WORKDIR kills those peers (their sockets then close outside any capture)
+# Needs KPEER (path of the kpeer binary).
+
+FSK_A=fsk-a
+FSK_B=fsk-b
+FSK_IF_A=fsk-va
+FSK_IF_B=fsk-vb
+FSK_V4_A=10.77.0.1
+FSK_V4_B=10.77.0.2
+FSK_V6_A=fd77::1
+FSK_V6_B=fd77::2
+FSK_WAIT_TICKS=200   # x 0.05 s: how long a scenario may take
+
+fsk_netns_ok() {
+    [ "$(id -u)" -eq 0 ] || return 1
+    command -v ip >/dev/null 2>&1 || return 1
+    ip netns add fsk-probe >/dev/null 2>&1 || return 1
+    ip netns exec fsk-probe true >/dev/null 2>&1; ok=$?
+    ip netns del fsk-probe >/dev/null 2>&1
+    return $ok
+}
+
+fsk_cleanup() {
+    if [ -n "${FSK_WORK:-}" ]; then
+        fsk_kill_held "$FSK_WORK"
+        fsk_kill_listed "$FSK_WORK/all.pids"
+    fi
+    ip netns del "$FSK_A" >/dev/null 2>&1
+    ip netns del "$FSK_B" >/dev/null 2>&1
+    return 0
+}
+
+# MAC address of interface $2 in namespace $1.
+fsk_mac() {
+    ip netns exec "$1" cat "/sys/class/net/$2/address"
+}
+
+fsk_setup() {
+    fsk_cleanup
+    ip netns add "$FSK_A" && ip netns add "$FSK_B" || return 1
+    ip link add "$FSK_IF_A" netns "$FSK_A" type veth peer name "$FSK_IF_B" netns "$FSK_B" || return 1
+    for ns in "$FSK_A" "$FSK_B"; do
+        ip -n "$ns" link set lo up || return 1
+    done
+    ip -n "$FSK_A" addr add "$FSK_V4_A/24" dev "$FSK_IF_A" &&
+    ip -n "$FSK_B" addr add "$FSK_V4_B/24" dev "$FSK_IF_B" &&
+    ip -n "$FSK_A" addr add "$FSK_V6_A/64" dev "$FSK_IF_A" nodad &&
+    ip -n "$FSK_B" addr add "$FSK_V6_B/64" dev "$FSK_IF_B" nodad &&
+    ip -n "$FSK_A" link set "$FSK_IF_A" up &&
+    ip -n "$FSK_B" link set "$FSK_IF_B" up || return 1
+    # Static neighbours: no ARP / neighbour discovery in the middle of a scenario.
+    mac_a=$(fsk_mac "$FSK_A" "$FSK_IF_A") && mac_b=$(fsk_mac "$FSK_B" "$FSK_IF_B") || return 1
+    ip -n "$FSK_A" neigh replace "$FSK_V4_B" lladdr "$mac_b" dev "$FSK_IF_A" nud permanent &&
+    ip -n "$FSK_A" neigh replace "$FSK_V6_B" lladdr "$mac_b" dev "$FSK_IF_A" nud permanent &&
+    ip -n "$FSK_B" neigh replace "$FSK_V4_A" lladdr "$mac_a" dev "$FSK_IF_B" nud permanent &&
+    ip -n "$FSK_B" neigh replace "$FSK_V6_A" lladdr "$mac_a" dev "$FSK_IF_B" nud permanent ||
+        return 1
+    # Offloads: ethtool is optional; the payloads are far below the MTU, so TSO never splits.
+    if command -v ethtool >/dev/null 2>&1; then
+        ip netns exec "$FSK_A" ethtool -K "$FSK_IF_A" tso off gso off gro off >/dev/null 2>&1
+        ip netns exec "$FSK_B" ethtool -K "$FSK_IF_B" tso off gso off gro off >/dev/null 2>&1
+    fi
+    return 0
+}
+
+fsk_scenarios() {
+    cat <<'EOF'
+v4_graceful_client 4 graceful_client 7001 41001
+v4_graceful_server 4 graceful_server 7002 41002
+v4_halfclose_data  4 halfclose_data  7003 41003
+v4_halfclose_open  4 halfclose_open  7004 41004
+v4_abort_client    4 abort_client    7005 41005
+v4_abort_server    4 abort_server    7006 41006
+v4_unread          4 unread          7007 41007
+v4_refused         4 refused         7008 41008
+v4_open            4 open            7009 41009
+v6_graceful_client 6 graceful_client 7101 41101
+v6_graceful_server 6 graceful_server 7102 41102
+v6_halfclose_data  6 halfclose_data  7103 41103
+v6_halfclose_open  6 halfclose_open  7104 41104
+v6_abort_client    6 abort_client    7105 41105
+v6_abort_server    6 abort_server    7106 41106
+v6_unread          6 unread          7107 41107
+v6_refused         6 refused         7108 41108
+v6_open            6 open            7109 41109
+v4_mixed           4 mixed           7010 42000
+EOF
+}
+
+# fsk_wait_line FILE WORD PID: waits until FILE has the line WORD; fails if PID exits first
+# without printing it, or after FSK_WAIT_TICKS.
+fsk_wait_line() {
+    i=0
+    while [ $i -lt $FSK_WAIT_TICKS ]; do
+        grep -qx "$2" "$1" 2>/dev/null && return 0
+        if ! kill -0 "$3" 2>/dev/null; then
+            grep -qx "$2" "$1" 2>/dev/null && return 0
+            return 1
+        fi
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+
+fsk_run() {
+    name=$1; fam=$2; scen=$3; sport=$4; cport=$5; work=$6
+    if [ "$fam" = 6 ]; then srv=$FSK_V6_B; else srv=$FSK_V4_B; fi
+    : >"$work/$name.srv.out"; : >"$work/$name.cli.out"
+    ip netns exec "$FSK_B" "$KPEER" server "$srv" "$sport" "$scen" "$cport" \
+        >"$work/$name.srv.out" 2>"$work/$name.srv.err" &
+    spid=$!
+    echo "$spid" >>"$work/all.pids"
+    if ! fsk_wait_line "$work/$name.srv.out" listening "$spid"; then
+        echo "$name: server did not start: $(head -2 "$work/$name.srv.err")"
+        kill "$spid" 2>/dev/null; return 1
+    fi
+    ip netns exec "$FSK_A" "$KPEER" client "$srv" "$sport" "$scen" "$cport" \
+        >"$work/$name.cli.out" 2>"$work/$name.cli.err" &
+    cpid=$!
+    echo "$cpid" >>"$work/all.pids"
+    rc=0
+    fsk_wait_line "$work/$name.cli.out" done "$cpid" ||
+        { echo "$name: client failed: $(head -2 "$work/$name.cli.err")"; rc=1; }
+    fsk_wait_line "$work/$name.srv.out" done "$spid" ||
+        { echo "$name: server failed: $(head -2 "$work/$name.srv.err")"; rc=1; }
+    for pid in $cpid $spid; do
+        if kill -0 "$pid" 2>/dev/null; then echo "$pid" >>"$work/held.pids"; fi
+    done
+    return $rc
+}
+
+fsk_kill_held() {
+    fsk_kill_listed "$1/held.pids"
+}
+
+# fsk_kill_listed FILE: kills the kpeer processes whose pids FILE lists (still alive and still
+# kpeer, so that a recycled pid is left alone), waits for them, removes FILE.
+fsk_kill_listed() {
+    [ -f "$1" ] || return 0
+    for pid in $(cat "$1"); do
+        grep -q kpeer "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null
+    done
+    for pid in $(cat "$1"); do
+        wait "$pid" 2>/dev/null
+    done
+    rm -f "$1"
+}
