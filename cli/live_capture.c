@@ -1,9 +1,13 @@
 /*
  * live_capture.c — opening an interface for `finscope live` (see live_capture.h).
  *
- * pcap_create + pcap_activate rather than pcap_open_live, so that immediate mode (packets
- * delivered as they come, not when a kernel block fills) and the buffer size can be set; the
- * filter is compiled after activation, against the interface's real link type. The handle is
+ * pcap_create + pcap_activate rather than pcap_open_live, so that the buffer size can be set;
+ * the filter is compiled after activation, against the interface's real link type. Not
+ * immediate mode: on Linux it makes libpcap use a ring of one snaplen-sized slot per packet
+ * (TPACKET_V2), so the default 32 MiB held only ~128 packets at snaplen 262144 and a burst of
+ * connections under CPU load was dropped (seen in t_live.sh). Without it packets are packed
+ * into blocks (TPACKET_V3) that the kernel hands over when full or after the 100 ms timeout,
+ * well within the loop's one-second tick. The handle is
  * made non-blocking: the loop in live.c waits in poll() so it can sweep flows on a timer.
  */
 #include "cli/live_capture.h"
@@ -45,7 +49,6 @@ static void activate_error(pcap_t *p, int rc, const struct live_args *a, char *e
 static int configure(pcap_t *p, const struct live_args *a)
 {
     if (pcap_set_snaplen(p, a->snaplen) != 0 || pcap_set_promisc(p, a->promisc) != 0 ||
-        pcap_set_immediate_mode(p, 1) != 0 ||
         pcap_set_buffer_size(p, a->buffer_mb * 1024 * 1024) != 0 ||
         pcap_set_timeout(p, 100) != 0)
         return -1;
