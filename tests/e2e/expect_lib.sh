@@ -49,3 +49,16 @@ check_capture() {
     diff -u "$4/$1.want" "$4/$1.got" | tail -n +3
     return 1
 }
+
+# check_dir DIR LABEL TMPDIR: check_capture for every DIR/NAME.expect with DIR/NAME.pcap;
+# prints "LABEL: N captures, M mismatched" and returns 1 when any mismatched.
+check_dir() {
+    failed=0; checked=0
+    for exp in "$1"/*.expect; do
+        name=$(basename "$exp" .expect)
+        checked=$((checked + 1))
+        check_capture "$name" "$1/$name.pcap" "$exp" "$3" || failed=$((failed + 1))
+    done
+    echo "$2: $checked captures, $failed mismatched"
+    [ "$failed" -eq 0 ]
+}
