@@ -8,6 +8,7 @@
  * (colour on a terminal only), one JSON document, or CSV rows of section,name,group,value,
  * flows,share. Also home of the helpers the read commands share (read_commands.h).
  */
+#include "cli/array.h"
 #include "cli/read_commands.h"
 
 #include <errno.h>
@@ -254,15 +255,9 @@ struct report {
 static int keep_item(void *ctx, const struct read_count *c)
 {
     struct item_list *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        struct item *more = realloc(l->items, cap * sizeof *more);
-        if (!more) {
-            l->failed = true;
-            return -1;
-        }
-        l->items = more;
-        l->cap = cap;
+    if (array_reserve(&l->items, &l->cap, l->n, sizeof *l->items) < 0) {
+        l->failed = true;
+        return -1;
     }
     struct item *it = &l->items[l->n];
     it->name = strdup(c->name);

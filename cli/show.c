@@ -16,6 +16,7 @@
  * marked under the arrow of the packet that raised them, with expected vs observed (as
  * stored: absolute numbers). Above the ladder: the verdict and the flow's other facts.
  */
+#include "cli/array.h"
 #include "cli/read_commands.h"
 
 #include <errno.h>
@@ -116,14 +117,8 @@ struct flow_view {
 static int keep_event(void *ctx, const struct read_event *e)
 {
     struct flow_view *v = ctx;
-    if (v->nev == v->evcap) {
-        size_t cap = v->evcap ? 2 * v->evcap : 64;
-        struct read_event *more = realloc(v->ev, cap * sizeof *more);
-        if (!more)
-            return -1;
-        v->ev = more;
-        v->evcap = cap;
-    }
+    if (array_reserve(&v->ev, &v->evcap, v->nev, sizeof *v->ev) < 0)
+        return -1;
     v->ev[v->nev++] = *e;
     return 0;
 }
@@ -131,14 +126,8 @@ static int keep_event(void *ctx, const struct read_event *e)
 static int keep_anomaly(void *ctx, const struct read_anomaly *a)
 {
     struct flow_view *v = ctx;
-    if (v->nan == v->ancap) {
-        size_t cap = v->ancap ? 2 * v->ancap : 16;
-        struct read_anomaly *more = realloc(v->an, cap * sizeof *more);
-        if (!more)
-            return -1;
-        v->an = more;
-        v->ancap = cap;
-    }
+    if (array_reserve(&v->an, &v->ancap, v->nan, sizeof *v->an) < 0)
+        return -1;
     v->an[v->nan++] = *a;
     return 0;
 }

@@ -4,6 +4,8 @@
  */
 #include "cli/table.h"
 
+#include "cli/array.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,14 +155,8 @@ struct table *table_new(size_t ncols, const char *const *headers, const char *al
 
 int table_add(struct table *t, const char *const *cells, double bar, enum style colour)
 {
-    if (t->nrows == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        struct table_row *more = realloc(t->rows, cap * sizeof *more);
-        if (!more)
-            return -1;
-        t->rows = more;
-        t->cap = cap;
-    }
+    if (array_reserve(&t->rows, &t->cap, t->nrows, sizeof *t->rows) < 0)
+        return -1;
     char **copy = copy_cells(t->ncols, cells);
     if (!copy)
         return -1;

@@ -240,30 +240,35 @@ static struct msg *msg_new(enum msg_kind kind, size_t extra)
     return m;
 }
 
-/* Moves the caller's batch onto the FIFO (waiting while the FIFO is over budget) and wakes
- * the writer; -1, with the batch freed, once the writer has failed. */
+/* Appends the list first..last (`bytes` of messages) to the FIFO and wakes the writer.
+ * Called with the lock held. */
+static void fifo_append(struct sink_thread *t, struct msg *first, struct msg *last, size_t bytes)
+{
+    if (t->tail) t->tail->next = first; else t->head = first;
+    t->tail = last;
+    t->queued_bytes += bytes;
+    pthread_cond_signal(&t->wake_writer);
+}
+
+/* Moves the caller's batch onto the FIFO (waiting while the FIFO is over budget); -1, with
+ * the batch freed, once the writer has failed. */
 static int flush(struct sink_thread *t)
 {
-    struct msg *batch = t->batch_head;
+    struct msg *first = t->batch_head, *last = t->batch_tail;
     size_t bytes = t->batch_bytes;
     t->batch_head = t->batch_tail = NULL;
     t->batch_bytes = 0;
-    if (!batch)
+    if (!first)
         return 0;
     pthread_mutex_lock(&t->lock);
     while (t->queued_bytes > t->max_bytes && !t->failed)
         pthread_cond_wait(&t->wake_caller, &t->lock);
     bool failed = t->known_failed = t->failed;
-    if (!failed) {
-        if (t->tail) t->tail->next = batch; else t->head = batch;
-        for (t->tail = batch; t->tail->next; t->tail = t->tail->next)
-            ;
-        t->queued_bytes += bytes;
-        pthread_cond_signal(&t->wake_writer);
-    }
+    if (!failed)
+        fifo_append(t, first, last, bytes);
     pthread_mutex_unlock(&t->lock);
     if (failed)
-        free_msgs(batch);
+        free_msgs(first);
     return failed ? -1 : 0;
 }
 
@@ -289,11 +294,8 @@ static int barrier_wait(struct sink_thread *t, struct msg *m)
     flush(t);
     pthread_mutex_lock(&t->lock);
     m->next = NULL;
-    if (t->tail) t->tail->next = m; else t->head = m;
-    t->tail = m;
-    t->queued_bytes += m->bytes;
     t->barrier_done = false;
-    pthread_cond_signal(&t->wake_writer);
+    fifo_append(t, m, m, m->bytes);
     while (!t->barrier_done)
         pthread_cond_wait(&t->wake_caller, &t->lock);
     int rc = t->barrier_rc;
