@@ -18,8 +18,12 @@
 #   fsk_kill_held WORKDIR kills those peers (their sockets then close outside any capture)
 # Needs KPEER (path of the kpeer binary).
 
-FSK_A=fsk-a
-FSK_B=fsk-b
+# FSK_PREFIX (default fsk) names the namespaces, so that two test runs on one machine (two
+# checkouts, say) do not take each other's namespaces: ${FSK_PREFIX}-a and ${FSK_PREFIX}-b.
+# Interface names live inside the namespaces and need no prefix.
+FSK_PREFIX=${FSK_PREFIX:-fsk}
+FSK_A=$FSK_PREFIX-a
+FSK_B=$FSK_PREFIX-b
 FSK_IF_A=fsk-va
 FSK_IF_B=fsk-vb
 FSK_V4_A=10.77.0.1
@@ -31,9 +35,9 @@ FSK_WAIT_TICKS=200   # x 0.05 s: how long a scenario may take
 fsk_netns_ok() {
     [ "$(id -u)" -eq 0 ] || return 1
     command -v ip >/dev/null 2>&1 || return 1
-    ip netns add fsk-probe >/dev/null 2>&1 || return 1
-    ip netns exec fsk-probe true >/dev/null 2>&1; ok=$?
-    ip netns del fsk-probe >/dev/null 2>&1
+    ip netns add "$FSK_PREFIX-probe" >/dev/null 2>&1 || return 1
+    ip netns exec "$FSK_PREFIX-probe" true >/dev/null 2>&1; ok=$?
+    ip netns del "$FSK_PREFIX-probe" >/dev/null 2>&1
     return $ok
 }
 
