@@ -105,6 +105,7 @@ static void flow_start(struct flow *f, const struct packet *p, uint8_t side)
     f->direction_inferred = inferred || flipped;
     f->first_ts_us = p->ts_us;
     f->first_rst_dir = f->first_close_dir = -1;
+    f->rtt_us[0] = f->rtt_us[1] = -1;
     f->multiple_rst_an = f->challenge_loop_an = -1;
     for (int i = 0; i < 2; i++) {
         f->data_after_fin_an[i] = f->data_after_rst_an[i] = f->unseen_ack_an[i] = -1;

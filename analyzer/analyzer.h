@@ -85,6 +85,9 @@ struct flow_record {
     int64_t close_end_ts_us;      /* both endpoints closed (or reset), 0 if never */
     uint32_t retrans[2], out_of_order[2], zero_windows[2], rsts[2], fins[2];
     int wscale[2];                /* shift from each side's SYN, -1 when unknown */
+    int64_t rtt_us[2];            /* handshake legs seen from the capture point: [DIR_ORIG]
+                                     SYN+ACK -> originator's ACK, [DIR_RESP] SYN -> SYN+ACK;
+                                     -1 when not seen */
     uint32_t events_dropped;      /* teardown events beyond the per-flow limit */
     /* Zeek compatibility */
     const char *conn_state;

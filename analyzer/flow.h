@@ -93,6 +93,11 @@ struct flow {
     uint8_t state[2];         /* enum tcp_state per endpoint */
     bool fin_acked_pending[2];/* FIN acked while crossing the peer's FIN (teardown.md) */
     bool synack_seen, handshake_done;
+    /* Handshake timing at the capture point: the latest SYN before the first SYN+ACK, the
+     * latest SYN+ACK before the originator's first ACK of it; rtt_us[] the two legs
+     * (teardown.md "RTT"), -1 until measured. */
+    int64_t syn_ts_us, synack_ts_us;
+    int64_t rtt_us[2];
     int8_t first_rst_dir;     /* first acceptable RST's sender, -1 none */
     int8_t first_close_dir;   /* first FIN or acceptable RST's sender, -1 none */
     bool rst_before_graceful; /* an acceptable RST before both FINs were acknowledged */

@@ -110,6 +110,7 @@ static void fill_tcp(const struct flow *f, struct flow_record *r)
         r->rsts[i] = d->rsts;
         r->fins[i] = d->fins;
         r->wscale[i] = d->syn_seen ? d->wscale : -1;
+        r->rtt_us[i] = f->rtt_us[i];
     }
 }
 
@@ -126,6 +127,7 @@ void flow_fill_record(const struct flow *f, const char *ended_by, struct flow_re
     r->midstream = f->midstream;
     r->ended_by = ended_by;
     r->wscale[0] = r->wscale[1] = -1;
+    r->rtt_us[0] = r->rtt_us[1] = -1;
     if (f->key.l4proto == IPPROTO_NUM_TCP)
         fill_tcp(f, r);
     r->events_dropped = f->events_dropped;

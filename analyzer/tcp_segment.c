@@ -164,10 +164,28 @@ static void resolve_pending(struct flow *f, struct segment *s)
     }
 }
 
+/* The two legs of the handshake as the capture point sees them (teardown.md "RTT"): the
+ * responder's leg from the latest SYN to the first SYN+ACK, the originator's from the latest
+ * SYN+ACK to the originator's first ACK of it. A retransmitted SYN or SYN+ACK restarts its
+ * leg, so the answer is timed from the transmission it most likely answers. */
+static void time_handshake(struct flow *f, const struct segment *s)
+{
+    uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK);
+    if (s->dir == DIR_ORIG && syn_ack == TCP_SYN && !f->synack_seen)
+        f->syn_ts_us = s->ts_us;
+    else if (s->dir == DIR_RESP && syn_ack == (TCP_SYN | TCP_ACK) && !f->handshake_done) {
+        if (!f->synack_seen && f->dir[DIR_ORIG].syn_seen)
+            f->rtt_us[DIR_RESP] = s->ts_us - f->syn_ts_us;
+        f->synack_ts_us = s->ts_us;
+    } else if (s->dir == DIR_ORIG && s->acks_syn && f->synack_seen)
+        f->rtt_us[DIR_ORIG] = s->ts_us - f->synack_ts_us;
+}
+
 /* SYN, then ACK, then FIN: the events this segment is evidence of. */
 static void segment_events(struct flow *f, struct segment *s, size_t max_events)
 {
     uint8_t a = s->dir, b = (uint8_t)!s->dir;
+    time_handshake(f, s);
     if (s->flags & TCP_SYN) {
         apply(f, s, max_events, a, (s->flags & TCP_ACK) ? EV_SEND_SYNACK : EV_SEND_SYN);
         if ((s->flags & TCP_ACK) && a == DIR_RESP)

@@ -82,6 +82,21 @@ static void bind_tcp_counters(sqlite3_stmt *s, const struct flow_record *f)
                    (uint32_t)f->wscale[DIR_RESP]);
 }
 
+/* A duration in seconds, NULL when unmeasured (negative). */
+static void bind_duration(sqlite3_stmt *s, int idx, int64_t us)
+{
+    if (us < 0)
+        sqlite3_bind_null(s, idx);
+    else
+        sqlite3_bind_double(s, idx, (double)us / 1e6);
+}
+
+static void bind_timing(sqlite3_stmt *s, const struct flow_record *f)
+{
+    bind_duration(s, P(rtt_orig), f->rtt_us[DIR_ORIG]);
+    bind_duration(s, P(rtt_resp), f->rtt_us[DIR_RESP]);
+}
+
 static void bind_labels(sqlite3_stmt *s, const struct flow_record *f, size_t nan)
 {
     bind_u64(s, P(anomalies), nan);
@@ -102,6 +117,7 @@ static int insert_flow(struct storage *st, const struct flow_record *f, size_t n
     bind_teardown(s, f);
     bind_tcp_counters(s, f);
     bind_labels(s, f, nan);
+    bind_timing(s, f);
     if (stmt_exec(st, S_INS_FLOW, "writing a flow") < 0)
         return -1;
     *flow_id = sqlite3_last_insert_rowid(st->db);

@@ -90,8 +90,17 @@ static const char *const schema_v1[] = {
     NULL
 };
 
+/* Version 2: what a user needs to judge a verdict on a lossy, tunnelled, reset-heavy capture.
+ * New columns go at the end of their table, in this order (storage/read.h lists them so). */
+static const char *const schema_v2[] = {
+    /* The two legs of the handshake seen from the capture point, seconds (NULL: unseen). */
+    "ALTER TABLE flows ADD COLUMN rtt_orig REAL",
+    "ALTER TABLE flows ADD COLUMN rtt_resp REAL",
+    NULL
+};
+
 /* migrations[v] takes a file from version v to v + 1. */
-static const char *const *const migrations[] = { schema_v1 };
+static const char *const *const migrations[] = { schema_v1, schema_v2 };
 _Static_assert(sizeof migrations / sizeof *migrations == STORAGE_SCHEMA_VERSION,
                "one migration per schema version");
 

@@ -137,10 +137,10 @@ refused "SQLite file of another program" other.db \
 expect_eq "other.db content" "$(q other.db "SELECT name, phone FROM contacts")" "Ada|555-0100"
 
 cp ref.db newer.db
-q newer.db "PRAGMA user_version = 2" >/dev/null
-expect_eq "newer.db made" "$(q newer.db "PRAGMA user_version")" 2
+q newer.db "PRAGMA user_version = 99" >/dev/null
+expect_eq "newer.db made" "$(q newer.db "PRAGMA user_version")" 99
 refused "written by a newer finscope" newer.db \
-    "newer.db was written by a newer finscope (schema 2); use that version or a new file"
+    "newer.db was written by a newer finscope (schema 99); use that version or a new file"
 
 # ---- locked by another writer ------------------------------------------------------------------
 # dblock holds the write lock (BEGIN IMMEDIATE) as a second finscope would mid-run; finscope

@@ -440,3 +440,29 @@ Test(fsm, challenge_loop)
     cr_assert(has_anomaly(0, "rst_challenge_loop"));
     cr_assert_str_eq(cap.f[0].teardown, "open");
 }
+
+/* Each segment is 1 ms after the last (seg_w). Both legs of the handshake are measured from
+ * the latest transmission they answer; a leg not seen stays -1. */
+Test(fsm, handshake_rtt_legs)
+{
+    seg(C, TCP_SYN, 1000, 0, 0);
+    seg(C, TCP_SYN, 1000, 0, 0);          /* retransmitted: the SYN+ACK answers this one */
+    now += 5000;
+    seg(S, TCP_SYN | A, 5000, 1001, 0);   /* 6 ms after the second SYN */
+    now += 2000;
+    seg(C, A, 1001, 5001, 0);             /* 3 ms after the SYN+ACK */
+    finish();
+    cr_assert_eq(cap.nflows, 1);
+    cr_assert_eq(cap.f[0].rtt_us[DIR_RESP], 6000);
+    cr_assert_eq(cap.f[0].rtt_us[DIR_ORIG], 3000);
+}
+
+Test(fsm, handshake_rtt_without_the_syn)
+{
+    seg(S, TCP_SYN | A, 7000, 2001, 0);   /* seen from its SYN+ACK: no SYN leg */
+    seg(C, A, 2001, 7001, 0);
+    finish();
+    cr_assert_eq(cap.nflows, 1);
+    cr_assert_eq(cap.f[0].rtt_us[DIR_RESP], -1);
+    cr_assert_eq(cap.f[0].rtt_us[DIR_ORIG], 1000);
+}

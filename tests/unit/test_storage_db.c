@@ -299,11 +299,15 @@ Test(storage, refuses_a_file_of_a_newer_finscope)
     const char *path = tmp_path("newer.db");
     storage_close(open_ok(path));
     sqlite3 *db = reader(path);
-    exec_ok(db, "PRAGMA user_version = 2");
+    char sql[64], msg[128];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORAGE_SCHEMA_VERSION + 1);
+    exec_ok(db, sql);
     sqlite3_close(db);
-    open_fails(path, 0, "was written by a newer finscope (schema 2); use that version or a new "
-               "file");
-    open_fails(path, 1, "newer finscope (schema 2)");
+    snprintf(msg, sizeof msg, "was written by a newer finscope (schema %d); use that version or "
+             "a new file", STORAGE_SCHEMA_VERSION + 1);
+    open_fails(path, 0, msg);
+    snprintf(msg, sizeof msg, "newer finscope (schema %d)", STORAGE_SCHEMA_VERSION + 1);
+    open_fails(path, 1, msg);
 }
 
 Test(storage, refuses_a_missing_directory)
