@@ -8,6 +8,10 @@
 # Functions:
 #   fsk_netns_ok          true when `ip netns` can be used here (root, iproute2, netns support)
 #   fsk_setup             (re)creates both namespaces; returns non-zero on failure
+#   fsk_setup_routed      the same two hosts on two subnets with a router namespace between:
+#                         ${FSK_PREFIX}-r forwards (IPv4 and IPv6), so nftables there gives real
+#                         middleboxes and real loss (fsk_router_nft); see below
+#   fsk_router_nft RULES  loads an nftables ruleset (text, as `nft -f -` reads it) in the router
 #   fsk_cleanup           kills every peer still running (FSK_WORK = the WORKDIR given to
 #                         fsk_run), deletes both namespaces
 #   fsk_scenarios         prints the scenario table: NAME FAMILY SCENARIO SERVER_PORT CLIENT_PORT
@@ -31,6 +35,12 @@ FSK_V4_B=10.77.0.2
 FSK_V6_A=fd77::1
 FSK_V6_B=fd77::2
 FSK_WAIT_TICKS=200   # x 0.05 s: how long a scenario may take
+# The routed topology (fsk_setup_routed) changes the addresses above to:
+#   ${FSK_PREFIX}-a  fsk-va 10.77.1.1/24 fd77:1::1/64, default via the router
+#   ${FSK_PREFIX}-r  fsk-ra 10.77.1.254 fd77:1::fe (towards a), fsk-rb 10.77.2.254 fd77:2::fe
+#   ${FSK_PREFIX}-b  fsk-vb 10.77.2.1/24 fd77:2::1/64, default via the router
+# Every host sees the other's packets with TTL / hop limit one less than sent (63, not 64).
+FSK_R=$FSK_PREFIX-r
 
 fsk_netns_ok() {
     [ "$(id -u)" -eq 0 ] || return 1
@@ -48,6 +58,7 @@ fsk_cleanup() {
     fi
     ip netns del "$FSK_A" >/dev/null 2>&1
     ip netns del "$FSK_B" >/dev/null 2>&1
+    ip netns del "$FSK_R" >/dev/null 2>&1
     return 0
 }
 
@@ -82,6 +93,50 @@ fsk_setup() {
         ip netns exec "$FSK_B" ethtool -K "$FSK_IF_B" tso off gso off gro off >/dev/null 2>&1
     fi
     return 0
+}
+
+# fsk_link NS_1 IF_1 ADDR4_1 ADDR6_1 NS_2 IF_2 ADDR4_2 ADDR6_2 (prefixes /24 and /64): a veth
+# pair between two namespaces, both ends up, with static neighbours (no ARP or neighbour
+# discovery in the middle of a scenario) and offloads off where ethtool exists.
+fsk_link() {
+    ip link add "$2" netns "$1" type veth peer name "$6" netns "$5" || return 1
+    ip -n "$1" addr add "$3/24" dev "$2" && ip -n "$1" addr add "$4/64" dev "$2" nodad &&
+    ip -n "$5" addr add "$7/24" dev "$6" && ip -n "$5" addr add "$8/64" dev "$6" nodad &&
+    ip -n "$1" link set "$2" up && ip -n "$5" link set "$6" up || return 1
+    m1=$(fsk_mac "$1" "$2") && m2=$(fsk_mac "$5" "$6") || return 1
+    ip -n "$1" neigh replace "$7" lladdr "$m2" dev "$2" nud permanent &&
+    ip -n "$1" neigh replace "$8" lladdr "$m2" dev "$2" nud permanent &&
+    ip -n "$5" neigh replace "$3" lladdr "$m1" dev "$6" nud permanent &&
+    ip -n "$5" neigh replace "$4" lladdr "$m1" dev "$6" nud permanent || return 1
+    if command -v ethtool >/dev/null 2>&1; then
+        ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
+        ip netns exec "$5" ethtool -K "$6" tso off gso off gro off >/dev/null 2>&1
+    fi
+    return 0
+}
+
+fsk_setup_routed() {
+    fsk_cleanup
+    FSK_V4_A=10.77.1.1; FSK_V6_A=fd77:1::1; FSK_V4_B=10.77.2.1; FSK_V6_B=fd77:2::1
+    for ns in "$FSK_A" "$FSK_R" "$FSK_B"; do
+        ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+    done
+    fsk_link "$FSK_A" "$FSK_IF_A" "$FSK_V4_A" "$FSK_V6_A" \
+             "$FSK_R" fsk-ra 10.77.1.254 fd77:1::fe || return 1
+    fsk_link "$FSK_R" fsk-rb 10.77.2.254 fd77:2::fe \
+             "$FSK_B" "$FSK_IF_B" "$FSK_V4_B" "$FSK_V6_B" || return 1
+    ip netns exec "$FSK_R" sysctl -q -w net.ipv4.ip_forward=1 \
+        net.ipv6.conf.all.forwarding=1 >/dev/null || return 1
+    ip -n "$FSK_A" route add default via 10.77.1.254 &&
+    ip -n "$FSK_A" -6 route add default via fd77:1::fe &&
+    ip -n "$FSK_B" route add default via 10.77.2.254 &&
+    ip -n "$FSK_B" -6 route add default via fd77:2::fe || return 1
+    return 0
+}
+
+fsk_router_nft() {
+    command -v nft >/dev/null 2>&1 || return 1
+    printf '%s\n' "$1" | ip netns exec "$FSK_R" nft -f -
 }
 
 fsk_scenarios() {
