@@ -119,6 +119,8 @@ $(B)/bench/gencap: $(B)/bench/gencap.o $(LIB_TESTLIB) $(LIB_DISSECT)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 $(B)/bench/readloop: $(B)/bench/readloop.o
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+$(B)/bench/corpusmix: $(B)/bench/corpusmix.o
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 bench: deps $(B)/finscope $(B)/bench/gencap $(B)/bench/readloop $(B)/tests/sqlq
 	@FINSCOPE=$(abspath $(B)/finscope) GENCAP=$(abspath $(B)/bench/gencap) \
 	    READLOOP=$(abspath $(B)/bench/readloop) SQLQ=$(abspath $(B)/tests/sqlq) sh bench/run.sh
