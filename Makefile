@@ -1,6 +1,7 @@
 # finscope — build, test and demo.
 #
-# Layout: dissect/ analyzer/ storage/ are static libraries; cli/ links them into ./finscope.
+# Layout: dissect/ analyzer/ storage/ report/ are static libraries; cli/ links them into
+# ./finscope.
 # Unit tests (tests/unit/test_<module>*.c) are Criterion binaries linked against the module they
 # test; end-to-end tests (tests/e2e/*.sh) run a built finscope over captures in data/.
 # `make test` runs everything twice: a normal build (build/) and one under ASan+UBSan (build-san/).
@@ -27,6 +28,7 @@ TEST_LIBS  = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion
 DISSECT_SRC  := $(wildcard dissect/*.c)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 STORAGE_SRC  := $(wildcard storage/*.c)
+REPORT_SRC   := $(wildcard report/*.c)
 CLI_SRC      := $(wildcard cli/*.c)
 TESTLIB_SRC  := $(wildcard tests/lib/*.c)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
@@ -36,6 +38,7 @@ objs = $(patsubst %.c,$(B)/%.o,$(1))
 LIB_DISSECT  := $(B)/libdissect.a
 LIB_ANALYZER := $(B)/libanalyzer.a
 LIB_STORAGE  := $(B)/libstorage.a
+LIB_REPORT   := $(B)/libreport.a
 LIB_TESTLIB  := $(B)/libtesthelp.a
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS    := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
@@ -64,12 +67,13 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 $(LIB_DISSECT):  $(call objs,$(DISSECT_SRC))
 $(LIB_ANALYZER): $(call objs,$(ANALYZER_SRC))
 $(LIB_STORAGE):  $(call objs,$(STORAGE_SRC))
+$(LIB_REPORT):   $(call objs,$(REPORT_SRC))
 $(LIB_TESTLIB):  $(call objs,$(TESTLIB_SRC))
 $(B)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/finscope: $(call objs,$(CLI_SRC)) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+$(B)/finscope: $(call objs,$(CLI_SRC)) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
 # The top-level ./finscope is a copy of the normal build (what README and the hook run).
@@ -87,6 +91,8 @@ $(B)/tests/test_dissect%:  $(B)/tests/unit/test_dissect%.o  $(LIB_TESTLIB) $(LIB
 $(B)/tests/test_analyzer%: $(B)/tests/unit/test_analyzer%.o $(LIB_TESTLIB) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(link_test)
 $(B)/tests/test_storage%:  $(B)/tests/unit/test_storage%.o  $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+	$(link_test)
+$(B)/tests/test_report%:   $(B)/tests/unit/test_report%.o   $(LIB_TESTLIB) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(link_test)
 # Helper programs for the end-to-end tests (capture maker, query tool, kernel peers).
 $(B)/tests/%: $(B)/tests/tools/%.o $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)

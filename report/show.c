@@ -1,5 +1,5 @@
 /*
- * show.c — `finscope show DB FLOW-ID [--absolute]`: one flow's life as a ladder diagram.
+ * show.c — `finscope show DB FLOW-ID`: one flow's life as a ladder diagram (report_show).
  *
  *                                10.0.0.1:40000                       10.0.0.2:80
  *        time  packet              CLOSED |                               | LISTEN
@@ -16,89 +16,16 @@
  * marked under the arrow of the packet that raised them, with expected vs observed (as
  * stored: absolute numbers). Above the ladder: the verdict and the flow's other facts.
  */
-#include "cli/array.h"
-#include "cli/read_commands.h"
+#include "report/report.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/table.h"
-
-static const char HELP[] =
-"Usage: finscope show DB FLOW-ID [--absolute]\n"
-"\n"
-"Draw one flow of the result file DB as a ladder diagram, the way TCP textbooks draw a\n"
-"connection: the originator on the left, the responder on the right, one arrow per segment\n"
-"that shaped the teardown (SYN, FIN or RST, a state change, or an anomaly), labelled with\n"
-"its flags, seq, ack and payload length. Each endpoint's inferred RFC 9293 state is written\n"
-"beside the arrow that changed it (CLOSED, SYN_SENT, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2,\n"
-"CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, ...). A segment that raised an anomaly has a\n"
-"line marked ! under its arrow with what was expected and what was observed. Above the\n"
-"ladder: the verdict (teardown class, closer, final states), Zeek's conn_state and history,\n"
-"the application protocol, times and volumes.\n"
-"\n"
-"FLOW-ID is flows.id, e.g. from `finscope export DB --format csv` or\n"
-"  sqlite3 DB \"SELECT id, teardown, orig_addr, resp_addr FROM flows WHERE anomalies > 0\"\n"
-"\n"
-"Options:\n"
-"  --absolute     print sequence and acknowledgment numbers as captured; by default they\n"
-"                 are relative to each side's initial sequence number (its SYN's seq, or\n"
-"                 its first segment's when the SYN was not seen), so a handshake reads\n"
-"                 seq=0, ack=1. Anomaly values (expected/observed) are always absolute.\n"
-"  -h, --help     show this text\n"
-"\n"
-"Exit status: 0 ok; 1 DB missing, not a finscope result file, or no such flow;\n"
-"2 usage error.\n"
-"\n"
-"Example:\n"
-"  finscope show audit.db 17\n"
-"  finscope show audit.db 17 --absolute\n";
-
-enum { OPT_ABSOLUTE = 256 };
-
-static const struct option LONG_OPTIONS[] = {
-    {"absolute", no_argument, NULL, OPT_ABSOLUTE},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-struct show_args {
-    const char *db;
-    int64_t flow_id;
-    bool absolute;
-};
-
-/* 0: run; 1: help shown; 2: usage error. */
-static int parse_args(int argc, char **argv, struct show_args *a)
-{
-    *a = (struct show_args){0};
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", LONG_OPTIONS, NULL)) != -1) {
-        if (c == OPT_ABSOLUTE) {
-            a->absolute = true;
-        } else if (c == 'h') {
-            fputs(HELP, stdout);
-            return 1;
-        } else {
-            return read_cmd_usage("show", "unknown option ", argv[optind - 1]);
-        }
-    }
-    if (argc - optind < 2)
-        return read_cmd_usage("show", argc - optind == 0 ? "no result file DB given"
-                                                         : "no FLOW-ID given", NULL);
-    if (argc - optind > 2)
-        return read_cmd_usage("show", "unexpected argument ", argv[optind + 2]);
-    a->db = argv[optind];
-    if (!read_cmd_parse_id(argv[optind + 1], &a->flow_id))
-        return read_cmd_usage("show", "FLOW-ID must be a flow number (1, 2, ...), not ",
-                              argv[optind + 1]);
-    return 0;
-}
+#include "report/array.h"
+#include "report/errmsg.h"
+#include "report/table.h"
 
 /* ---- the flow's records ------------------------------------------------------------------- */
 
@@ -178,7 +105,7 @@ static const char *endpoint(const struct read_flow *f, bool resp, char *buf, siz
     return buf;
 }
 
-static void print_identity(FILE *out, const struct term_style *ts, const struct read_flow *f,
+static void print_identity(FILE *out, const struct report_style *ts, const struct read_flow *f,
                            const char *db)
 {
     char a[80], b[80];
@@ -191,7 +118,7 @@ static void print_identity(FILE *out, const struct term_style *ts, const struct 
     fputc('\n', out);
 }
 
-static void print_verdict(FILE *out, const struct term_style *ts, const struct read_flow *f)
+static void print_verdict(FILE *out, const struct report_style *ts, const struct read_flow *f)
 {
     const char *teardown = text_or(f, RF_teardown, "-");
     bool good = strcmp(teardown, "graceful") == 0;
@@ -264,7 +191,7 @@ static void print_numbering(FILE *out, const struct flow_view *v)
     fputs("); --absolute shows them as captured\n", out);
 }
 
-static void print_header(FILE *out, const struct term_style *ts, const struct flow_view *v,
+static void print_header(FILE *out, const struct report_style *ts, const struct flow_view *v,
                          const char *db)
 {
     const struct read_flow *f = &v->flow;
@@ -357,7 +284,7 @@ static void print_dashes(FILE *out, int n)
 }
 
 /* |---- label ---->|  or  |<--- label -----|, `width` columns between the bars. */
-static void print_arrow(FILE *out, const struct term_style *ts, const char *label, bool right,
+static void print_arrow(FILE *out, const struct report_style *ts, const char *label, bool right,
                         int width, enum style colour)
 {
     int inner = width - 2 - (int)strlen(label) - 1;      /* 2 spaces, 1 head */
@@ -384,7 +311,7 @@ static void print_left(FILE *out, const char *time, const char *pkt, const char 
     fputc(' ', out);
 }
 
-static void print_endpoints(FILE *out, const struct term_style *ts, const struct flow_view *v,
+static void print_endpoints(FILE *out, const struct report_style *ts, const struct flow_view *v,
                             int width)
 {
     char a[80], b[80];
@@ -415,7 +342,7 @@ static void initial_states(const struct flow_view *v, const char **orig, const c
     *orig = *resp = "ESTABLISHED";
 }
 
-static void print_anomaly_mark(FILE *out, const struct term_style *ts,
+static void print_anomaly_mark(FILE *out, const struct report_style *ts,
                                const struct read_anomaly *a, bool with_packet)
 {
     fprintf(out, "%*s%s! %s", LEFT_W, "", sty(ts, STY_RED), a->kind);
@@ -441,7 +368,7 @@ static void print_anomaly_mark(FILE *out, const struct term_style *ts,
 }
 
 /* Marks, under an arrow, the anomalies raised by its packet (by the same side). */
-static void print_event_anomalies(FILE *out, const struct term_style *ts, struct flow_view *v,
+static void print_event_anomalies(FILE *out, const struct report_style *ts, struct flow_view *v,
                                   const struct read_event *e)
 {
     for (size_t i = 0; i < v->nan; i++) {
@@ -458,7 +385,7 @@ struct ladder_state {
     int width;
 };
 
-static void print_event(FILE *out, const struct term_style *ts, struct flow_view *v,
+static void print_event(FILE *out, const struct report_style *ts, struct flow_view *v,
                         size_t i, struct ladder_state *ls)
 {
     const struct read_event *e = &v->ev[i];
@@ -487,7 +414,7 @@ static void print_event(FILE *out, const struct term_style *ts, struct flow_view
     print_event_anomalies(out, ts, v, e);
 }
 
-static void print_leftover_anomalies(FILE *out, const struct term_style *ts,
+static void print_leftover_anomalies(FILE *out, const struct report_style *ts,
                                      const struct flow_view *v)
 {
     bool any = false;
@@ -501,7 +428,7 @@ static void print_leftover_anomalies(FILE *out, const struct term_style *ts,
     }
 }
 
-static void print_ladder(FILE *out, const struct term_style *ts, struct flow_view *v)
+static void print_ladder(FILE *out, const struct report_style *ts, struct flow_view *v)
 {
     struct ladder_state ls = {.width = arrow_width(v)};
     initial_states(v, &ls.orig, &ls.resp);
@@ -519,54 +446,40 @@ static void print_ladder(FILE *out, const struct term_style *ts, struct flow_vie
     print_leftover_anomalies(out, ts, v);
 }
 
-/* ---- the command -------------------------------------------------------------------------- */
+/* ---- the flow ------------------------------------------------------------------------------ */
 
-static int load(struct storage *st, int64_t flow_id, struct flow_view *v)
+static int load(struct storage *st, int64_t flow_id, struct flow_view *v, char *err,
+                size_t errlen)
 {
     if (read_flow(st, flow_id, &v->flow) < 0 ||
         read_flow_events(st, flow_id, keep_event, v) < 0 ||
         read_flow_anomalies(st, flow_id, keep_anomaly, v) < 0)
-        return read_cmd_fail("show", st);
+        return report_storage_fail(st, err, errlen);
     v->an_shown = calloc(v->nan ? v->nan : 1, sizeof *v->an_shown);
-    if (!v->an_shown) {
-        fprintf(stderr, "finscope show: out of memory\n");
-        return 1;
-    }
+    if (!v->an_shown)
+        return report_oom(err, errlen);
     find_isns(v);
     return 0;
 }
 
-static int show(const struct show_args *a, struct flow_view *v)
+static void show(FILE *out, const struct show_options *o, struct flow_view *v)
 {
-    struct term_style ts;
-    term_style_detect(stdout, &ts);
-    print_header(stdout, &ts, v, a->db);
+    const struct report_style *ts = &o->style;
+    print_header(out, ts, v, o->db);
     const char *proto = rf_text(&v->flow, RF_proto);
     if (proto && strcmp(proto, "tcp") == 0)
-        print_ladder(stdout, &ts, v);
+        print_ladder(out, ts, v);
     else
-        printf("  (not a TCP flow: no teardown to draw)\n");
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "finscope show: cannot write: %s\n", strerror(errno));
-        return 1;
-    }
-    return 0;
+        fputs("  (not a TCP flow: no teardown to draw)\n", out);
 }
 
-int cmd_show(int argc, char **argv)
+int report_show(struct storage *st, const struct show_options *o, FILE *out, char *err,
+                size_t errlen)
 {
-    struct show_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc != 0)
-        return rc == 1 ? 0 : rc;
-    struct storage *st = read_cmd_open("show", a.db);
-    if (!st)
-        return 1;
-    struct flow_view v = {.absolute = a.absolute};
-    rc = load(st, a.flow_id, &v);
-    storage_close(st);
+    struct flow_view v = {.absolute = o->absolute};
+    int rc = load(st, o->flow_id, &v, err, errlen);
     if (rc == 0)
-        rc = show(&a, &v);
+        show(out, o, &v);
     free_view(&v);
     return rc;
 }

@@ -1,182 +1,24 @@
 /*
- * report.c — `finscope report DB [--run N] [--format text|json|csv] [--top N] [--runs]`:
- * what one run found, for people who would rather look than write SQL.
+ * report.c — `finscope report`: what one run found, for people who would rather look than
+ * write SQL (report.h: report_summary, report_runs).
  *
  * The report is gathered first (storage/read.h: run statistics, decode errors, protocols,
  * teardown classes, closers, anomaly kinds, top resetting and anomalous addresses, the teardown
  * mix per application), then written in one of three forms: aligned text tables with bars
- * (colour on a terminal only), one JSON document, or CSV rows of section,name,group,value,
- * flows,share. Also home of the helpers the read commands share (read_commands.h).
+ * (colour when the caller says so), one JSON document, or CSV rows of section,name,group,
+ * value,flows,share.
  */
-#include "cli/array.h"
-#include "cli/read_commands.h"
+#include "report/report.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/json.h"
-#include "cli/table.h"
-
-/* ---- shared by the read commands ------------------------------------------------------------ */
-
-struct storage *read_cmd_open(const char *cmd, const char *path)
-{
-    struct storage *st = NULL;
-    char err[600];
-    if (storage_open(path, 1, &st, err, sizeof err) != 0) {
-        fprintf(stderr, "finscope %s: %s\n", cmd, err);
-        return NULL;
-    }
-    return st;
-}
-
-bool read_cmd_parse_id(const char *s, int64_t *out)
-{
-    if (!s || *s < '0' || *s > '9')
-        return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 1)
-        return false;
-    *out = v;
-    return true;
-}
-
-int read_cmd_usage(const char *cmd, const char *what, const char *arg)
-{
-    fprintf(stderr, "finscope %s: %s%s\nTry 'finscope %s --help' for the options.\n", cmd, what,
-            arg ? arg : "", cmd);
-    return 2;
-}
-
-int read_cmd_fail(const char *cmd, const struct storage *st)
-{
-    fprintf(stderr, "finscope %s: %s\n", cmd, storage_errmsg(st));
-    return 1;
-}
-
-/* ---- arguments ------------------------------------------------------------------------------- */
-
-static const char HELP[] =
-"Usage: finscope report DB [--run N] [--format text|json|csv] [--top N] [--runs]\n"
-"\n"
-"Summarize what one run of `finscope analyze` found in the result file DB:\n"
-"  - the run: source, when, packets and bytes, undecodable packets by reason, drops (live),\n"
-"    flows per protocol; an unfinished run (still being written, or killed) is marked\n"
-"    (unfinished)\n"
-"  - how the TCP connections ended: teardown classes by count and share, and who closed\n"
-"  - anomalies by kind (count, and how many flows had one)\n"
-"  - the addresses that reset the most connections, and those whose segments raised the\n"
-"    most anomalies\n"
-"  - the teardown mix per application protocol (nDPI)\n"
-"The meaning of every class and anomaly is in docs/teardown.md and docs/schema.md.\n"
-"\n"
-"Options:\n"
-"  --run N            report run N (default: the newest run in DB)\n"
-"  --format FORMAT    text (default): aligned tables with bar charts, in colour on a\n"
-"                     terminal unless NO_COLOR is set;\n"
-"                     json: one JSON document with the same content;\n"
-"                     csv: rows of section,name,group,value,flows,share (RFC 4180)\n"
-"  --top N            rows in the top-address tables (default 10)\n"
-"  --runs             list the runs in DB instead (id, start, source, packets, flows,\n"
-"                     status)\n"
-"  -h, --help         show this text\n"
-"\n"
-"Exit status: 0 ok; 1 DB missing, not a finscope result file, or no such run;\n"
-"2 usage error.\n"
-"\n"
-"Examples:\n"
-"  finscope report audit.db\n"
-"  finscope report audit.db --run 2 --format json | python3 -m json.tool\n"
-"  finscope report audit.db --runs\n"
-"  finscope show audit.db 17          # one flow's teardown, as a ladder diagram\n";
-
-enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV };
-
-struct report_args {
-    const char *db;
-    int64_t run_id;               /* 0: newest */
-    enum report_format format;
-    int top;
-    bool list_runs;
-};
-
-enum { OPT_RUN = 256, OPT_FORMAT, OPT_TOP, OPT_RUNS };
-
-static const struct option LONG_OPTIONS[] = {
-    {"run", required_argument, NULL, OPT_RUN},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"top", required_argument, NULL, OPT_TOP},
-    {"runs", no_argument, NULL, OPT_RUNS},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static int parse_format(const char *s, enum report_format *out)
-{
-    static const char *const names[] = {"text", "json", "csv"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (enum report_format)i;
-            return 0;
-        }
-    return -1;
-}
-
-/* One option; 0 to go on, 1 when --help was shown, 2 on a usage error. */
-static int take_option(int c, struct report_args *a, char **argv)
-{
-    int64_t n;
-    switch (c) {
-    case OPT_RUN:
-        if (!read_cmd_parse_id(optarg, &a->run_id))
-            return read_cmd_usage("report", "--run wants a run number (1, 2, ...), not ", optarg);
-        return 0;
-    case OPT_FORMAT:
-        if (parse_format(optarg, &a->format) < 0)
-            return read_cmd_usage("report", "--format must be text, json or csv, not ", optarg);
-        return 0;
-    case OPT_TOP:
-        if (!read_cmd_parse_id(optarg, &n) || n > 10000)
-            return read_cmd_usage("report", "--top wants a number from 1 to 10000, not ", optarg);
-        a->top = (int)n;
-        return 0;
-    case OPT_RUNS:
-        a->list_runs = true;
-        return 0;
-    case 'h':
-        fputs(HELP, stdout);
-        return 1;
-    case ':':
-        return read_cmd_usage("report", "missing argument for ", argv[optind - 1]);
-    default:
-        return read_cmd_usage("report", "unknown option ", argv[optind - 1]);
-    }
-}
-
-/* 0: run; 1: help shown (exit 0); 2: usage error. */
-static int parse_args(int argc, char **argv, struct report_args *a)
-{
-    *a = (struct report_args){.format = FMT_TEXT, .top = 10};
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", LONG_OPTIONS, NULL)) != -1) {
-        int rc = take_option(c, a, argv);
-        if (rc != 0)
-            return rc;
-    }
-    if (optind >= argc)
-        return read_cmd_usage("report", "no result file DB given", NULL);
-    if (optind + 1 < argc)
-        return read_cmd_usage("report", "unexpected argument ", argv[optind + 1]);
-    a->db = argv[optind];
-    return 0;
-}
+#include "report/array.h"
+#include "report/errmsg.h"
+#include "report/json.h"
+#include "report/table.h"
 
 /* ---- the report's content -------------------------------------------------------------------- */
 
@@ -286,20 +128,17 @@ static void free_report(struct report *r)
     }
 }
 
-/* Reads everything; on failure prints the message and returns the exit status (1). */
-static int gather(struct storage *st, const struct report_args *a, struct report *r)
+/* Reads everything; -1 with the message in err on failure. */
+static int gather(struct storage *st, const struct report_options *o, struct report *r,
+                  char *err, size_t errlen)
 {
-    if (read_run(st, a->run_id, &r->run) < 0)
-        return read_cmd_fail("report", st);
+    if (read_run(st, o->run_id, &r->run) < 0)
+        return report_storage_fail(st, err, errlen);
     for (int l = 0; l < L_COUNT; l++) {
         struct item_list *list = &r->lists[l];
-        if (LISTS[l].read(st, r->run.id, a->top, keep_item, list) < 0) {
-            if (list->failed)
-                fprintf(stderr, "finscope report: out of memory\n");
-            else
-                read_cmd_fail("report", st);
-            return 1;
-        }
+        if (LISTS[l].read(st, r->run.id, o->top, keep_item, list) < 0)
+            return list->failed ? report_oom(err, errlen)
+                                : report_storage_fail(st, err, errlen);
     }
     return 0;
 }
@@ -361,7 +200,7 @@ static void text_counts_line(FILE *out, const struct item_list *l)
         fprintf(out, "%s%s %" PRId64, i ? ", " : ": ", l->items[i].name, l->items[i].count);
 }
 
-static void text_run(FILE *out, const struct report *r, const struct term_style *ts)
+static void text_run(FILE *out, const struct report *r, const struct report_style *ts)
 {
     const struct read_run *run = &r->run;
     char buf[700];
@@ -404,13 +243,13 @@ static void fmt_share(double share, char *buf, size_t len)
     snprintf(buf, len, "%.1f%%", share);
 }
 
-static void section_title(FILE *out, const struct term_style *ts, const char *title)
+static void section_title(FILE *out, const struct report_style *ts, const char *title)
 {
     fprintf(out, "\n%s%s%s\n", sty(ts, STY_BOLD), title, sty(ts, STY_RESET));
 }
 
 /* A list as a table: name, count, [flows], share, bar. */
-static int text_list(FILE *out, const struct term_style *ts, const struct item_list *l,
+static int text_list(FILE *out, const struct report_style *ts, const struct item_list *l,
                      const char *const *headers, bool with_flows, bool class_colours)
 {
     size_t ncols = with_flows ? 4 : 3;
@@ -457,7 +296,7 @@ static int64_t mix_cell(const struct item_list *mix, const char *app, const char
 }
 
 /* One row per application (in the mix's order), one column per teardown class. */
-static int text_app_mix(FILE *out, const struct term_style *ts, const struct report *r)
+static int text_app_mix(FILE *out, const struct report_style *ts, const struct report *r)
 {
     const char *classes[16];
     size_t nc = mix_classes(r, classes, 16);
@@ -495,7 +334,7 @@ static int text_app_mix(FILE *out, const struct term_style *ts, const struct rep
     return 0;
 }
 
-static int text_tcp_sections(FILE *out, const struct term_style *ts, const struct report *r)
+static int text_tcp_sections(FILE *out, const struct report_style *ts, const struct report *r)
 {
     static const char *const td_hdr[] = {"teardown", "flows", "", "share"};
     static const char *const cl_hdr[] = {"closer", "flows", "", "share"};
@@ -516,7 +355,7 @@ static int text_tcp_sections(FILE *out, const struct term_style *ts, const struc
     return text_app_mix(out, ts, r);
 }
 
-static int text_anomaly_sections(FILE *out, const struct term_style *ts,
+static int text_anomaly_sections(FILE *out, const struct report_style *ts,
                                  const struct report *r)
 {
     static const char *const an_hdr[] = {"kind", "count", "flows", "share"};
@@ -543,12 +382,10 @@ static int text_anomaly_sections(FILE *out, const struct term_style *ts,
     return 0;
 }
 
-static int write_text(FILE *out, const struct report *r)
+static int write_text(FILE *out, const struct report *r, const struct report_style *ts)
 {
-    struct term_style ts;
-    term_style_detect(out, &ts);
-    text_run(out, r, &ts);
-    if (text_tcp_sections(out, &ts, r) < 0 || text_anomaly_sections(out, &ts, r) < 0)
+    text_run(out, r, ts);
+    if (text_tcp_sections(out, ts, r) < 0 || text_anomaly_sections(out, ts, r) < 0)
         return -1;
     fprintf(out, "\nOne flow in detail: finscope show %s FLOW-ID   (flow ids: sqlite3 %s "
             "\"SELECT id, teardown FROM flows WHERE run_id = %" PRId64 "\")\n",
@@ -727,68 +564,43 @@ static int add_run_row(void *ctx, const struct read_run *run)
     return table_add(ctx, cells, -1, STY_RESET);
 }
 
-static int list_runs(struct storage *st, const char *db)
+int report_runs(struct storage *st, const char *db, const struct report_style *style,
+                FILE *out, char *err, size_t errlen)
 {
     static const char *const hdr[] = {"run", "started (UTC)", "source", "packets", "flows",
                                       "status"};
     struct table *t = table_new(6, hdr, "rllrrl");
-    if (!t) {
-        fprintf(stderr, "finscope report: out of memory\n");
-        return 1;
-    }
+    if (!t)
+        return report_oom(err, errlen);
     int rc = read_runs(st, add_run_row, t);
     if (rc == 0) {
-        struct term_style ts;
-        term_style_detect(stdout, &ts);
-        printf("Runs in %s:\n", db);
-        table_print(t, stdout, &ts, "  ");
+        fprintf(out, "Runs in %s:\n", db);
+        table_print(t, out, style, "  ");
         if (table_rows(t) == 0)
-            printf("  (none)\n");
+            fputs("  (none)\n", out);
     }
     table_free(t);
-    return rc == 0 ? 0 : read_cmd_fail("report", st);
+    return rc == 0 ? 0 : report_storage_fail(st, err, errlen);
 }
 
-/* ---- the command ----------------------------------------------------------------------------- */
+/* ---- the summary ----------------------------------------------------------------------------- */
 
-static int write_report(const struct report_args *a, const struct report *r)
+static int write_report(const struct report_options *o, const struct report *r, FILE *out)
 {
-    int rc;
-    switch (a->format) {
-    case FMT_JSON: rc = write_json(stdout, r); break;
-    case FMT_CSV: rc = write_csv(stdout, r); break;
-    default: rc = write_text(stdout, r); break;
+    switch (o->format) {
+    case REPORT_JSON: return write_json(out, r);
+    case REPORT_CSV: return write_csv(out, r);
+    default: return write_text(out, r, &o->style);
     }
-    if (rc < 0) {
-        fprintf(stderr, "finscope report: out of memory\n");
-        return 1;
-    }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "finscope report: cannot write the report: %s\n", strerror(errno));
-        return 1;
-    }
-    return 0;
 }
 
-int cmd_report(int argc, char **argv)
+int report_summary(struct storage *st, const struct report_options *o, FILE *out, char *err,
+                   size_t errlen)
 {
-    struct report_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc != 0)
-        return rc == 1 ? 0 : rc;
-    struct storage *st = read_cmd_open("report", a.db);
-    if (!st)
-        return 1;
-    if (a.list_runs) {
-        rc = list_runs(st, a.db);
-        storage_close(st);
-        return rc;
-    }
-    struct report r = {.db = a.db};
-    rc = gather(st, &a, &r);
-    storage_close(st);
-    if (rc == 0)
-        rc = write_report(&a, &r);
+    struct report r = {.db = o->db};
+    int rc = gather(st, o, &r, err, errlen);
+    if (rc == 0 && write_report(o, &r, out) < 0)
+        rc = report_oom(err, errlen);
     free_report(&r);
     return rc;
 }
