@@ -10,8 +10,9 @@ PREFIX    ?= /usr/local
 VERSION   := 0.1.0
 PKGS      := libpcap libndpi sqlite3 zlib
 DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libcriterion-dev zlib1g-dev pkg-config
-# Only the real-kernel tests need these; they skip cleanly without them.
-TEST_DEB_PKGS := iproute2
+# Tests that skip cleanly without them: the real-kernel tests (iproute2), the browser test of
+# the HTML report (chromium, chromium-driver, python3).
+TEST_DEB_PKGS := iproute2 chromium chromium-driver python3
 
 B         ?= build
 CC        ?= cc
@@ -67,8 +68,15 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 $(LIB_DISSECT):  $(call objs,$(DISSECT_SRC))
 $(LIB_ANALYZER): $(call objs,$(ANALYZER_SRC))
 $(LIB_STORAGE):  $(call objs,$(STORAGE_SRC))
-$(LIB_REPORT):   $(call objs,$(REPORT_SRC))
+$(LIB_REPORT):   $(call objs,$(REPORT_SRC)) $(B)/report/assets.o
 $(LIB_TESTLIB):  $(call objs,$(TESTLIB_SRC))
+# The HTML report's style and script, built into the program (report/embed.sh).
+REPORT_ASSETS := report/page.css report/page.js
+$(B)/report/assets.c: report/embed.sh $(REPORT_ASSETS)
+	@mkdir -p $(dir $@)
+	sh report/embed.sh $(REPORT_ASSETS) > $@.tmp && mv $@.tmp $@
+$(B)/report/assets.o: $(B)/report/assets.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

@@ -4,7 +4,6 @@
  */
 #include "cli/read_commands.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,38 +115,17 @@ static int parse_args(int argc, char **argv, struct export_args *a)
     return 0;
 }
 
-static int finish_output(FILE *out, const char *name, bool is_file)
-{
-    int failed = fflush(out) != 0 || ferror(out);
-    int saved = errno;
-    if (is_file && fclose(out) != 0 && !failed) {
-        failed = 1;
-        saved = errno;
-    }
-    if (!failed)
-        return 0;
-    fprintf(stderr, "finscope export: cannot write %s: %s\n", name, strerror(saved));
-    return 1;
-}
-
 static int run_export(struct storage *st, const struct export_args *a)
 {
     struct read_run run;
     if (read_run(st, a->run_id, &run) < 0)
-        return read_cmd_fail("export", st);
-    FILE *out = stdout;
-    if (a->output && !(out = fopen(a->output, "w"))) {
-        fprintf(stderr, "finscope export: cannot create %s: %s\n", a->output, strerror(errno));
+        return read_cmd_fail("export", st);      /* before creating FILE */
+    FILE *out = read_cmd_output("export", a->output);
+    if (!out)
         return 1;
-    }
     char err[600];
     int rc = report_export(st, run.id, a->format, out, err, sizeof err);
-    bool write_failed = ferror(out) != 0;
-    const char *name = a->output ? a->output : "standard output";
-    int out_rc = finish_output(out, name, a->output != NULL);
-    if (rc < 0 && !write_failed && out_rc == 0)
-        fprintf(stderr, "finscope export: %s\n", err);
-    return rc < 0 || out_rc ? 1 : 0;
+    return read_cmd_finish("export", out, a->output, rc < 0 ? err : NULL);
 }
 
 int cmd_export(int argc, char **argv)

@@ -47,6 +47,34 @@ int read_cmd_fail(const char *cmd, const struct storage *st)
     return 1;
 }
 
+FILE *read_cmd_output(const char *cmd, const char *path)
+{
+    if (!path)
+        return stdout;
+    FILE *out = fopen(path, "w");
+    if (!out)
+        fprintf(stderr, "finscope %s: cannot create %s: %s\n", cmd, path, strerror(errno));
+    return out;
+}
+
+int read_cmd_finish(const char *cmd, FILE *out, const char *path, const char *failure)
+{
+    bool write_failed = fflush(out) != 0 || ferror(out);
+    int saved = errno;
+    if (path && fclose(out) != 0 && !write_failed) {
+        write_failed = true;
+        saved = errno;
+    }
+    if (write_failed)
+        fprintf(stderr, "finscope %s: cannot write %s: %s\n", cmd,
+                path ? path : "standard output", strerror(saved));
+    else if (failure)
+        fprintf(stderr, "finscope %s: %s\n", cmd, failure);
+    if ((write_failed || failure) && path)
+        remove(path);
+    return write_failed || failure ? 1 : 0;
+}
+
 /* The first of LC_ALL, LC_CTYPE, LANG that is set decides (as setlocale would). */
 static bool locale_is_utf8(void)
 {

@@ -33,6 +33,13 @@ bool read_cmd_parse_id(const char *s, int64_t *out);
 int read_cmd_usage(const char *cmd, const char *what, const char *arg);
 /* Prints "finscope CMD: <storage's message>" on stderr; returns 1. */
 int read_cmd_fail(const char *cmd, const struct storage *st);
+/* The command's output: FILE, created or replaced (path NULL: standard output). NULL, with the
+ * message printed, when it cannot be created. */
+FILE *read_cmd_output(const char *cmd, const char *path);
+/* Ends the output: flushes it (and closes a file). `failure`: report/'s message when writing
+ * failed there, else NULL. Prints why the command failed ("cannot write FILE: ..." when the
+ * stream did, else `failure`), removes a file left incomplete, and returns the exit status. */
+int read_cmd_finish(const char *cmd, FILE *out, const char *path, const char *failure);
 /* What text written to `out` may use: colour when `out` is a terminal and NO_COLOR is unset
  * or empty; block characters when the locale (LC_ALL, LC_CTYPE, LANG) says UTF-8. */
 void read_cmd_style(FILE *out, struct report_style *style);

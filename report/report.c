@@ -17,25 +17,12 @@
 
 #include "report/array.h"
 #include "report/errmsg.h"
+#include "report/html.h"
 #include "report/json.h"
+#include "report/summary.h"
 #include "report/table.h"
 
 /* ---- the report's content -------------------------------------------------------------------- */
-
-struct item {
-    char *name, *group;           /* "" stands for NULL */
-    int64_t count, flows;
-    double share;
-};
-
-struct item_list {
-    struct item *items;
-    size_t n, cap;
-    bool failed;                  /* out of memory */
-};
-
-enum list_id { L_DECODE, L_PROTO, L_TEARDOWN, L_CLOSER, L_ANOMALY, L_RESETTER, L_ANOMALOUS,
-               L_APPMIX, L_COUNT };
 
 typedef int (*list_reader)(struct storage *st, int64_t run, int top, read_count_fn fn,
                            void *ctx);
@@ -88,13 +75,7 @@ static const struct list_spec {
     [L_APPMIX] = {"app_mix", "app_proto", "teardown", "flows", "app_flows", rd_appmix},
 };
 
-struct report {
-    const char *db;
-    struct read_run run;
-    struct item_list lists[L_COUNT];
-};
-
-static int keep_item(void *ctx, const struct read_count *c)
+int summary_keep(void *ctx, const struct read_count *c)
 {
     struct item_list *l = ctx;
     if (array_reserve(&l->items, &l->cap, l->n, sizeof *l->items) < 0) {
@@ -117,33 +98,39 @@ static int keep_item(void *ctx, const struct read_count *c)
     return 0;
 }
 
-static void free_report(struct report *r)
+void item_list_free(struct item_list *l)
 {
-    for (int l = 0; l < L_COUNT; l++) {
-        for (size_t i = 0; i < r->lists[l].n; i++) {
-            free(r->lists[l].items[i].name);
-            free(r->lists[l].items[i].group);
-        }
-        free(r->lists[l].items);
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].name);
+        free(l->items[i].group);
     }
+    free(l->items);
+    *l = (struct item_list){0};
 }
 
-/* Reads everything; -1 with the message in err on failure. */
-static int gather(struct storage *st, const struct report_options *o, struct report *r,
-                  char *err, size_t errlen)
+void summary_free(struct report *r)
+{
+    for (int l = 0; l < L_COUNT; l++)
+        item_list_free(&r->lists[l]);
+}
+
+int summary_gather(struct storage *st, const struct report_options *o, unsigned lists,
+                   struct report *r, char *err, size_t errlen)
 {
     if (read_run(st, o->run_id, &r->run) < 0)
         return report_storage_fail(st, err, errlen);
     for (int l = 0; l < L_COUNT; l++) {
         struct item_list *list = &r->lists[l];
-        if (LISTS[l].read(st, r->run.id, o->top, keep_item, list) < 0)
+        if (!(lists & 1u << l))
+            continue;
+        if (LISTS[l].read(st, r->run.id, o->top, summary_keep, list) < 0)
             return list->failed ? report_oom(err, errlen)
                                 : report_storage_fail(st, err, errlen);
     }
     return 0;
 }
 
-static int64_t list_total(const struct item_list *l)
+int64_t summary_total(const struct item_list *l)
 {
     int64_t n = 0;
     for (size_t i = 0; i < l->n; i++)
@@ -153,8 +140,7 @@ static int64_t list_total(const struct item_list *l)
 
 /* ---- text ------------------------------------------------------------------------------------ */
 
-/* The run's status in words; `brief`: one word (and a hint) for the list of runs. */
-static const char *run_status(const struct read_run *run, bool brief, char *buf, size_t len)
+const char *summary_run_status(const struct read_run *run, bool brief, char *buf, size_t len)
 {
     if (brief) {
         snprintf(buf, len, "%s%s", run->complete ? "complete" : "unfinished",
@@ -208,17 +194,17 @@ static void text_run(FILE *out, const struct report *r, const struct report_styl
             sty(ts, STY_BOLD), r->db, run->id, run->runs_in_file,
             run->complete ? "" : " (unfinished)", sty(ts, STY_RESET));
     fprintf(out, "  status      %s%s%s\n", run->complete ? "" : sty(ts, STY_RED),
-            run_status(run, false, buf, sizeof buf), sty(ts, STY_RESET));
+            summary_run_status(run, false, buf, sizeof buf), sty(ts, STY_RESET));
     fprintf(out, "  source      %s (%s)\n", run->source, run->mode[0] ? run->mode : "?");
     text_run_times(out, run);
     fprintf(out, "  packets     %" PRId64 " (%s); undecodable %" PRId64, run->packets,
-            fmt_bytes(run->bytes, buf, sizeof buf), list_total(&r->lists[L_DECODE]));
+            fmt_bytes(run->bytes, buf, sizeof buf), summary_total(&r->lists[L_DECODE]));
     text_counts_line(out, &r->lists[L_DECODE]);
     fputc('\n', out);
     if (strcmp(run->mode, "live") == 0)
         fprintf(out, "  drops       kernel %" PRId64 ", interface %" PRId64 "\n",
                 run->kernel_drops, run->iface_drops);
-    fprintf(out, "  flows       %" PRId64, list_total(&r->lists[L_PROTO]));
+    fprintf(out, "  flows       %" PRId64, summary_total(&r->lists[L_PROTO]));
     text_counts_line(out, &r->lists[L_PROTO]);
     if (run->flows_evicted > 0)
         fprintf(out, " (%" PRId64 " evicted: flow table full)", run->flows_evicted);
@@ -338,7 +324,7 @@ static int text_tcp_sections(FILE *out, const struct report_style *ts, const str
 {
     static const char *const td_hdr[] = {"teardown", "flows", "", "share"};
     static const char *const cl_hdr[] = {"closer", "flows", "", "share"};
-    int64_t tcp = list_total(&r->lists[L_TEARDOWN]);
+    int64_t tcp = summary_total(&r->lists[L_TEARDOWN]);
     char title[96];
     snprintf(title, sizeof title, "How the TCP connections ended (%" PRId64 ")", tcp);
     section_title(out, ts, title);
@@ -362,7 +348,7 @@ static int text_anomaly_sections(FILE *out, const struct report_style *ts,
     static const char *const rs_hdr[] = {"address", "resets", "as responder", "share"};
     static const char *const aa_hdr[] = {"address", "anomalies", "flows", "share"};
     char title[96];
-    snprintf(title, sizeof title, "Anomalies (%" PRId64 ")", list_total(&r->lists[L_ANOMALY]));
+    snprintf(title, sizeof title, "Anomalies (%" PRId64 ")", summary_total(&r->lists[L_ANOMALY]));
     section_title(out, ts, title);
     if (r->lists[L_ANOMALY].n == 0)
         fputs("  none\n", out);
@@ -559,7 +545,7 @@ static int add_run_row(void *ctx, const struct read_run *run)
     fmt_utc(run->started, false, started, sizeof started);
     snprintf(packets, sizeof packets, "%" PRId64, run->packets);
     snprintf(flows, sizeof flows, "%" PRId64, run->flows);
-    run_status(run, true, status, sizeof status);
+    summary_run_status(run, true, status, sizeof status);
     const char *cells[6] = {id, started, run->source, packets, flows, status};
     return table_add(ctx, cells, -1, STY_RESET);
 }
@@ -597,10 +583,12 @@ static int write_report(const struct report_options *o, const struct report *r, 
 int report_summary(struct storage *st, const struct report_options *o, FILE *out, char *err,
                    size_t errlen)
 {
+    if (o->format == REPORT_HTML)
+        return report_html(st, o, out, err, errlen);
     struct report r = {.db = o->db};
-    int rc = gather(st, o, &r, err, errlen);
+    int rc = summary_gather(st, o, SUMMARY_ALL, &r, err, errlen);
     if (rc == 0 && write_report(o, &r, out) < 0)
         rc = report_oom(err, errlen);
-    free_report(&r);
+    summary_free(&r);
     return rc;
 }

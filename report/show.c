@@ -9,7 +9,8 @@
  *                                         ! rst_seq_inexact: expected seq=1001, observed ...
  *
  * Two endpoint columns; one arrow per stored teardown event (storage/read.h), labelled with
- * its flags, seq, ack (when ACK is set) and len. Sequence numbers are relative to each side's
+ * its flags, seq, ack (when ACK is set) and len; dotted when the segment was inferred, not
+ * captured. Sequence numbers are relative to each side's
  * ISN (the seq of its SYN event or, when its SYN was not seen, of its first event) unless
  * --absolute. An endpoint's state is written beside the arrow when it changed; a second row
  * for the same packet (one segment moving an endpoint twice) has no arrow. Anomalies are
@@ -23,95 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/array.h"
-#include "report/errmsg.h"
+#include "report/html.h"
+#include "report/ladder.h"
 #include "report/table.h"
 
-/* ---- the flow's records ------------------------------------------------------------------- */
-
-struct flow_view {
-    struct read_flow flow;
-    struct read_event *ev;
-    size_t nev, evcap;
-    struct read_anomaly *an;
-    size_t nan, ancap;
-    bool *an_shown;               /* per anomaly: marked on an arrow */
-    bool absolute;
-    bool isn_known[2];            /* [0] originator, [1] responder */
-    uint32_t isn[2];
-};
-
-static int keep_event(void *ctx, const struct read_event *e)
-{
-    struct flow_view *v = ctx;
-    if (array_reserve(&v->ev, &v->evcap, v->nev, sizeof *v->ev) < 0)
-        return -1;
-    v->ev[v->nev++] = *e;
-    return 0;
-}
-
-static int keep_anomaly(void *ctx, const struct read_anomaly *a)
-{
-    struct flow_view *v = ctx;
-    if (array_reserve(&v->an, &v->ancap, v->nan, sizeof *v->an) < 0)
-        return -1;
-    v->an[v->nan++] = *a;
-    return 0;
-}
-
-static void free_view(struct flow_view *v)
-{
-    free(v->ev);
-    free(v->an);
-    free(v->an_shown);
-}
-
-static int side_of(const char *direction)
-{
-    return strcmp(direction, "resp") == 0;
-}
-
-/* Each side's ISN: the seq of its SYN event, else of its first event. */
-static void find_isns(struct flow_view *v)
-{
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < v->nev; i++) {
-            int side = side_of(v->ev[i].direction);
-            if (v->isn_known[side] || (pass == 0 && !strchr(v->ev[i].flags, 'S')))
-                continue;
-            v->isn[side] = (uint32_t)v->ev[i].seq;
-            v->isn_known[side] = true;
-        }
-    }
-}
-
 /* ---- header ------------------------------------------------------------------------------- */
-
-static const char *text_or(const struct read_flow *f, enum read_flow_column c, const char *dflt)
-{
-    const char *t = rf_text(f, c);
-    return t && *t ? t : dflt;
-}
-
-/* "addr:port", IPv6 in brackets. */
-static const char *endpoint(const struct read_flow *f, bool resp, char *buf, size_t len)
-{
-    const char *addr = text_or(f, resp ? RF_resp_addr : RF_orig_addr, "?");
-    int64_t port = rf_int(f, resp ? RF_resp_port : RF_orig_port);
-    if (strchr(addr, ':'))
-        snprintf(buf, len, "[%s]:%" PRId64, addr, port);
-    else
-        snprintf(buf, len, "%s:%" PRId64, addr, port);
-    return buf;
-}
 
 static void print_identity(FILE *out, const struct report_style *ts, const struct read_flow *f,
                            const char *db)
 {
     char a[80], b[80];
     fprintf(out, "%sflow %" PRId64 " (run %" PRId64 ") in %s: %s %s -> %s%s", sty(ts, STY_BOLD),
-            rf_int(f, RF_id), rf_int(f, RF_run_id), db, text_or(f, RF_proto, "?"),
-            endpoint(f, false, a, sizeof a), endpoint(f, true, b, sizeof b),
+            rf_int(f, RF_id), rf_int(f, RF_run_id), db, ladder_text_or(f, RF_proto, "?"),
+            ladder_endpoint(f, false, a, sizeof a), ladder_endpoint(f, true, b, sizeof b),
             sty(ts, STY_RESET));
     if (rf_int(f, RF_vlan) != 0)
         fprintf(out, " vlan %" PRId64, rf_int(f, RF_vlan));
@@ -120,14 +45,14 @@ static void print_identity(FILE *out, const struct report_style *ts, const struc
 
 static void print_verdict(FILE *out, const struct report_style *ts, const struct read_flow *f)
 {
-    const char *teardown = text_or(f, RF_teardown, "-");
+    const char *teardown = ladder_text_or(f, RF_teardown, "-");
     bool good = strcmp(teardown, "graceful") == 0;
     fprintf(out, "  teardown   %s%s%s, closer %s", sty(ts, good ? STY_GREEN : STY_YELLOW),
-            teardown, sty(ts, STY_RESET), text_or(f, RF_closer, "-"));
+            teardown, sty(ts, STY_RESET), ladder_text_or(f, RF_closer, "-"));
     if (!rf_null(f, RF_reason))
         fprintf(out, ", reason %s", rf_text(f, RF_reason));
-    fprintf(out, "\n  final      originator %s, responder %s\n", text_or(f, RF_orig_state, "-"),
-            text_or(f, RF_resp_state, "-"));
+    fprintf(out, "\n  final      originator %s, responder %s\n",
+            ladder_text_or(f, RF_orig_state, "-"), ladder_text_or(f, RF_resp_state, "-"));
 }
 
 static void print_times(FILE *out, const struct read_flow *f)
@@ -138,7 +63,7 @@ static void print_times(FILE *out, const struct read_flow *f)
     if (!rf_null(f, RF_close_duration))
         fprintf(out, "; close took %.6f s (first FIN/RST to both closed)",
                 rf_real(f, RF_close_duration));
-    fprintf(out, "; ended by %s\n", text_or(f, RF_ended_by, "-"));
+    fprintf(out, "; ended by %s\n", ladder_text_or(f, RF_ended_by, "-"));
 }
 
 static void print_counts(FILE *out, const struct read_flow *f)
@@ -159,9 +84,9 @@ static void print_counts(FILE *out, const struct read_flow *f)
 
 static void print_labels(FILE *out, const struct read_flow *f)
 {
-    fprintf(out, "  zeek       conn_state %s, history %s\n", text_or(f, RF_conn_state, "-"),
-            text_or(f, RF_history, "-"));
-    fprintf(out, "  app        %s", text_or(f, RF_app_proto, "- (DPI off)"));
+    fprintf(out, "  zeek       conn_state %s, history %s\n",
+            ladder_text_or(f, RF_conn_state, "-"), ladder_text_or(f, RF_history, "-"));
+    fprintf(out, "  app        %s", ladder_text_or(f, RF_app_proto, "- (DPI off)"));
     if (!rf_null(f, RF_app_category))
         fprintf(out, " (%s)", rf_text(f, RF_app_category));
     if (!rf_null(f, RF_server_name))
@@ -169,7 +94,7 @@ static void print_labels(FILE *out, const struct read_flow *f)
     fputc('\n', out);
 }
 
-static void print_numbering(FILE *out, const struct flow_view *v)
+static void print_numbering(FILE *out, const struct ladder *v)
 {
     if (rf_int(&v->flow, RF_midstream))
         fputs("  midstream  the flow's start was not seen: the sides were inferred\n", out);
@@ -191,7 +116,7 @@ static void print_numbering(FILE *out, const struct flow_view *v)
     fputs("); --absolute shows them as captured\n", out);
 }
 
-static void print_header(FILE *out, const struct report_style *ts, const struct flow_view *v,
+static void print_header(FILE *out, const struct report_style *ts, const struct ladder *v,
                          const char *db)
 {
     const struct read_flow *f = &v->flow;
@@ -212,53 +137,12 @@ static void print_header(FILE *out, const struct report_style *ts, const struct 
 /* Columns before the left bar: time, packet, state, separated by spaces. */
 #define LEFT_W (TIME_W + 2 + PKT_W + 2 + STATE_W + 1)
 
-/* "SYN,ACK", "FIN,PSH,ACK", "RST", ... from the stored letters. */
-static void flag_words(const char *letters, char *buf, size_t len)
-{
-    static const char *const names[128] = {
-        ['S'] = "SYN", ['F'] = "FIN", ['R'] = "RST", ['P'] = "PSH", ['A'] = "ACK",
-        ['U'] = "URG", ['E'] = "ECE", ['C'] = "CWR",
-    };
-    size_t used = 0;
-    buf[0] = '\0';
-    for (const char *p = letters; *p && used < len; p++) {
-        const char *name = (unsigned char)*p < 128 ? names[(unsigned char)*p] : NULL;
-        if (!name)
-            continue;
-        used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "", name);
-    }
-    if (!buf[0])
-        snprintf(buf, len, "no flags");
-}
-
-/* A number as shown: relative to `side`'s ISN when known and wanted. */
-static uint32_t shown(const struct flow_view *v, int64_t value, int side)
-{
-    uint32_t n = (uint32_t)value;
-    if (!v->absolute && v->isn_known[side])
-        n -= v->isn[side];
-    return n;
-}
-
-static void arrow_label(const struct flow_view *v, const struct read_event *e, char *buf,
-                        size_t len)
-{
-    char flags[48];
-    int side = side_of(e->direction);
-    flag_words(e->flags, flags, sizeof flags);
-    int n = snprintf(buf, len, "%s seq=%" PRIu32, flags, shown(v, e->seq, side));
-    if (n > 0 && (size_t)n < len && strchr(e->flags, 'A'))
-        n += snprintf(buf + n, len - (size_t)n, " ack=%" PRIu32, shown(v, e->ack, !side));
-    if (n > 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, " len=%" PRId64, e->len);
-}
-
-static int arrow_width(const struct flow_view *v)
+static int arrow_width(const struct ladder *v)
 {
     int width = 30;
     char label[128];
     for (size_t i = 0; i < v->nev; i++) {
-        arrow_label(v, &v->ev[i], label, sizeof label);
+        ladder_label(v, &v->ev[i], label, sizeof label);
         int w = (int)strlen(label) + 10;
         if (w > width)
             width = w;
@@ -277,24 +161,25 @@ static enum style arrow_colour(const char *flags)
     return STY_RESET;
 }
 
-static void print_dashes(FILE *out, int n)
+static void print_dashes(FILE *out, int n, char dash)
 {
     for (int i = 0; i < n; i++)
-        fputc('-', out);
+        fputc(dash, out);
 }
 
-/* |---- label ---->|  or  |<--- label -----|, `width` columns between the bars. */
+/* |---- label ---->|  or  |<--- label -----|, `width` columns between the bars; an inferred
+ * segment (not captured) is drawn with dots: |.... label ....>|. */
 static void print_arrow(FILE *out, const struct report_style *ts, const char *label, bool right,
-                        int width, enum style colour)
+                        int width, enum style colour, char dash)
 {
     int inner = width - 2 - (int)strlen(label) - 1;      /* 2 spaces, 1 head */
     int before = inner / 2, after = inner - before;
     fprintf(out, "|%s", sty(ts, colour));
     if (!right)
         fputc('<', out);
-    print_dashes(out, before);
+    print_dashes(out, before, dash);
     fprintf(out, " %s ", label);
-    print_dashes(out, after);
+    print_dashes(out, after, dash);
     if (right)
         fputc('>', out);
     fprintf(out, "%s|", sty(ts, STY_RESET));
@@ -311,12 +196,12 @@ static void print_left(FILE *out, const char *time, const char *pkt, const char 
     fputc(' ', out);
 }
 
-static void print_endpoints(FILE *out, const struct report_style *ts, const struct flow_view *v,
+static void print_endpoints(FILE *out, const struct report_style *ts, const struct ladder *v,
                             int width)
 {
     char a[80], b[80];
-    endpoint(&v->flow, false, a, sizeof a);
-    endpoint(&v->flow, true, b, sizeof b);
+    ladder_endpoint(&v->flow, false, a, sizeof a);
+    ladder_endpoint(&v->flow, true, b, sizeof b);
     fputc('\n', out);
     fputs(sty(ts, STY_BOLD), out);
     print_padded(out, a, LEFT_W + 1, true);
@@ -325,30 +210,13 @@ static void print_endpoints(FILE *out, const struct report_style *ts, const stru
     fprintf(out, "%*s%s\n", width, "", "(responder)");
 }
 
-/* The states before the first event (docs/teardown.md §3: initial states). */
-static void initial_states(const struct flow_view *v, const char **orig, const char **resp)
-{
-    *orig = "CLOSED";
-    *resp = "LISTEN";
-    if (!rf_int(&v->flow, RF_midstream))
-        return;
-    const struct read_event *first = v->nev ? &v->ev[0] : NULL;
-    bool synack_first = first && side_of(first->direction) == 1 && strchr(first->flags, 'S') &&
-                        strchr(first->flags, 'A');
-    if (synack_first) {
-        *orig = "SYN_SENT";
-        return;
-    }
-    *orig = *resp = "ESTABLISHED";
-}
-
 static void print_anomaly_mark(FILE *out, const struct report_style *ts,
                                const struct read_anomaly *a, bool with_packet)
 {
     fprintf(out, "%*s%s! %s", LEFT_W, "", sty(ts, STY_RED), a->kind);
     if (with_packet)
         fprintf(out, " (packet %" PRId64 ", from the %s)", a->packet,
-                side_of(a->direction) ? "responder" : "originator");
+                ladder_side(a->direction) ? "responder" : "originator");
     const char *sep = ": ";
     if (a->expected[0]) {
         fprintf(out, "%sexpected %s", sep, a->expected);
@@ -368,7 +236,7 @@ static void print_anomaly_mark(FILE *out, const struct report_style *ts,
 }
 
 /* Marks, under an arrow, the anomalies raised by its packet (by the same side). */
-static void print_event_anomalies(FILE *out, const struct report_style *ts, struct flow_view *v,
+static void print_event_anomalies(FILE *out, const struct report_style *ts, struct ladder *v,
                                   const struct read_event *e)
 {
     for (size_t i = 0; i < v->nan; i++) {
@@ -385,12 +253,11 @@ struct ladder_state {
     int width;
 };
 
-static void print_event(FILE *out, const struct report_style *ts, struct flow_view *v,
+static void print_event(FILE *out, const struct report_style *ts, struct ladder *v,
                         size_t i, struct ladder_state *ls)
 {
     const struct read_event *e = &v->ev[i];
-    bool again = i > 0 && v->ev[i - 1].packet == e->packet &&
-                 strcmp(v->ev[i - 1].direction, e->direction) == 0;
+    bool again = ladder_again(v, i);
     char time[32], pkt[24], label[128];
     snprintf(time, sizeof time, "+%.6f", e->ts - rf_real(&v->flow, RF_first_ts));
     snprintf(pkt, sizeof pkt, "%" PRId64, e->packet);
@@ -402,9 +269,9 @@ static void print_event(FILE *out, const struct report_style *ts, struct flow_vi
     if (again) {
         fprintf(out, "|%*s|", ls->width, "");
     } else {
-        arrow_label(v, e, label, sizeof label);
-        print_arrow(out, ts, label, side_of(e->direction) == 0, ls->width,
-                    arrow_colour(e->flags));
+        ladder_label(v, e, label, sizeof label);
+        print_arrow(out, ts, label, ladder_side(e->direction) == 0, ls->width,
+                    arrow_colour(e->flags), e->inferred ? '.' : '-');
     }
     if (resp_changed)
         fprintf(out, " %s%s%s", sty(ts, STY_CYAN), e->resp_state, sty(ts, STY_RESET));
@@ -415,7 +282,7 @@ static void print_event(FILE *out, const struct report_style *ts, struct flow_vi
 }
 
 static void print_leftover_anomalies(FILE *out, const struct report_style *ts,
-                                     const struct flow_view *v)
+                                     const struct ladder *v)
 {
     bool any = false;
     for (size_t i = 0; i < v->nan; i++) {
@@ -428,10 +295,10 @@ static void print_leftover_anomalies(FILE *out, const struct report_style *ts,
     }
 }
 
-static void print_ladder(FILE *out, const struct report_style *ts, struct flow_view *v)
+static void print_ladder(FILE *out, const struct report_style *ts, struct ladder *v)
 {
     struct ladder_state ls = {.width = arrow_width(v)};
-    initial_states(v, &ls.orig, &ls.resp);
+    ladder_initial_states(v, &ls.orig, &ls.resp);
     print_endpoints(out, ts, v, ls.width);
     print_left(out, "time", "packet", ls.orig);
     fprintf(out, "|%*s| %s\n", ls.width, "", ls.resp);
@@ -446,23 +313,9 @@ static void print_ladder(FILE *out, const struct report_style *ts, struct flow_v
     print_leftover_anomalies(out, ts, v);
 }
 
-/* ---- the flow ------------------------------------------------------------------------------ */
+/* ---- the command -------------------------------------------------------------------------- */
 
-static int load(struct storage *st, int64_t flow_id, struct flow_view *v, char *err,
-                size_t errlen)
-{
-    if (read_flow(st, flow_id, &v->flow) < 0 ||
-        read_flow_events(st, flow_id, keep_event, v) < 0 ||
-        read_flow_anomalies(st, flow_id, keep_anomaly, v) < 0)
-        return report_storage_fail(st, err, errlen);
-    v->an_shown = calloc(v->nan ? v->nan : 1, sizeof *v->an_shown);
-    if (!v->an_shown)
-        return report_oom(err, errlen);
-    find_isns(v);
-    return 0;
-}
-
-static void show(FILE *out, const struct show_options *o, struct flow_view *v)
+static void show(FILE *out, const struct show_options *o, struct ladder *v)
 {
     const struct report_style *ts = &o->style;
     print_header(out, ts, v, o->db);
@@ -476,10 +329,12 @@ static void show(FILE *out, const struct show_options *o, struct flow_view *v)
 int report_show(struct storage *st, const struct show_options *o, FILE *out, char *err,
                 size_t errlen)
 {
-    struct flow_view v = {.absolute = o->absolute};
-    int rc = load(st, o->flow_id, &v, err, errlen);
-    if (rc == 0)
+    struct ladder v;
+    int rc = ladder_load(st, o->flow_id, o->absolute, &v, err, errlen);
+    if (rc == 0 && o->format == SHOW_SVG)
+        ladder_svg(out, &v, true);
+    else if (rc == 0)
         show(out, o, &v);
-    free_view(&v);
+    ladder_free(&v);
     return rc;
 }
