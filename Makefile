@@ -11,8 +11,8 @@ VERSION   := 0.1.0
 PKGS      := libpcap libndpi sqlite3 zlib
 DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libcriterion-dev zlib1g-dev pkg-config
 # Tests that skip cleanly without them: the real-kernel tests (iproute2), the browser test of
-# the HTML report (chromium, chromium-driver, python3).
-TEST_DEB_PKGS := iproute2 chromium chromium-driver python3
+# the HTML report (chromium, chromium-driver, python3), the man page test (man-db, groff-base).
+TEST_DEB_PKGS := iproute2 chromium chromium-driver python3 man-db groff-base
 
 B         ?= build
 CC        ?= cc
@@ -48,8 +48,8 @@ FUZZ_NAMES   := dissect analyzer capture
 REPLAY_BINS  := $(patsubst %,$(B)/tests/replay_%,$(FUZZ_NAMES))
 DEPS_STAMP   := build/.deps-ok
 
-.PHONY: all deps test-deps test unit e2e check demo clean install bench corpus fuzz fuzz-build \
-        ndpi-compare
+.PHONY: all deps test-deps test unit e2e check demo clean install install-files uninstall bench \
+        corpus fuzz fuzz-build ndpi-compare
 all: deps $(B)/finscope finscope
 
 # ---- dependencies -------------------------------------------------------------------------------
@@ -163,9 +163,19 @@ demo: all
 	./finscope analyze $(DEMO_CAP) -o demo.db
 	./finscope report demo.db
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 build/finscope $(DESTDIR)$(PREFIX)/bin/finscope
+# make install: the program, its man page finscope(1) and its bash completion.
+MANDIR         ?= $(PREFIX)/share/man
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+INSTALL_BIN    ?= build/finscope
+install: all install-files
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/finscope
+	install -m 644 docs/finscope.1 $(DESTDIR)$(MANDIR)/man1/finscope.1
+	install -m 644 completion/finscope.bash $(DESTDIR)$(BASHCOMPDIR)/finscope
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/finscope $(DESTDIR)$(MANDIR)/man1/finscope.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/finscope
 
 clean:
 	rm -rf build-san build-fuzz finscope demo.db demo.db-wal demo.db-shm
