@@ -265,7 +265,7 @@ static void write_head(FILE *out, const struct page *p, const char *css)
     csp_hash(REPORT_PAGE_JS, script_hash, sizeof script_hash);
     fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-            "style-src %s; script-src %s; img-src data:; base-uri 'none'; form-action 'none'\">"
+            "style-src %s; script-src %s; base-uri 'none'; form-action 'none'\">"
             "\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<meta name=\"generator\" content=\"finscope %s\">\n<title>finscope report: ",
             style_hash, script_hash, FINSCOPE_VERSION);

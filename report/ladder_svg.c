@@ -31,7 +31,7 @@
 #define TOP 96.0                  /* first row */
 #define ROW 32.0                  /* a row with an arrow */
 #define AGAIN_ROW 18.0            /* a second row for the same packet */
-#define MARK_ROW 16.0             /* a line of anomaly text */
+#define MARK_ROW 20.0             /* a line of anomaly text */
 #define FONT "DejaVu Sans Mono, Menlo, Consolas, monospace"
 /* A white outline under text, so that a line it crosses does not cut through it. */
 #define HALO " stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\""
@@ -180,10 +180,10 @@ static void draw_mark(FILE *out, const struct read_anomaly *a, double y, bool wi
                  ladder_side(a->direction) ? "responder" : "originator");
     else
         snprintf(buf, sizeof buf, "! %s", text);
-    text_at(out, LEFT_X + 14, y + 12, "start", "#c62828", HALO, buf);
+    text_at(out, LEFT_X + 14, y + 13, "start", "#c62828", HALO, buf);
     if (a->detail[0]) {
         snprintf(buf, sizeof buf, "(%s)", a->detail);
-        text_at(out, LEFT_X + 28, y + 12 + MARK_ROW, "start", "#5f6b7a", HALO, buf);
+        text_at(out, LEFT_X + 28, y + 13 + MARK_ROW, "start", "#5f6b7a", HALO, buf);
     }
 }
 
