@@ -1,6 +1,7 @@
 # finscope — build, test and demo.
 #
-# Layout: dissect/ analyzer/ storage/ are static libraries; cli/ links them into ./finscope.
+# Layout: dissect/ analyzer/ storage/ report/ are static libraries; cli/ links them into
+# ./finscope.
 # Unit tests (tests/unit/test_<module>*.c) are Criterion binaries linked against the module they
 # test; end-to-end tests (tests/e2e/*.sh) run a built finscope over captures in data/.
 # `make test` runs everything twice: a normal build (build/) and one under ASan+UBSan (build-san/).
@@ -9,8 +10,9 @@ PREFIX    ?= /usr/local
 VERSION   := 0.1.0
 PKGS      := libpcap libndpi sqlite3 zlib
 DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libcriterion-dev zlib1g-dev pkg-config
-# Only the real-kernel tests need these; they skip cleanly without them.
-TEST_DEB_PKGS := iproute2
+# Tests that skip cleanly without them: the real-kernel tests (iproute2), the browser test of
+# the HTML report (chromium, chromium-driver, python3), the man page test (man-db, groff-base).
+TEST_DEB_PKGS := iproute2 chromium chromium-driver python3 man-db groff-base
 
 B         ?= build
 CC        ?= cc
@@ -27,6 +29,7 @@ TEST_LIBS  = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion
 DISSECT_SRC  := $(wildcard dissect/*.c)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 STORAGE_SRC  := $(wildcard storage/*.c)
+REPORT_SRC   := $(wildcard report/*.c)
 CLI_SRC      := $(wildcard cli/*.c)
 TESTLIB_SRC  := $(wildcard tests/lib/*.c)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
@@ -36,6 +39,7 @@ objs = $(patsubst %.c,$(B)/%.o,$(1))
 LIB_DISSECT  := $(B)/libdissect.a
 LIB_ANALYZER := $(B)/libanalyzer.a
 LIB_STORAGE  := $(B)/libstorage.a
+LIB_REPORT   := $(B)/libreport.a
 LIB_TESTLIB  := $(B)/libtesthelp.a
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS    := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
@@ -44,8 +48,8 @@ FUZZ_NAMES   := dissect analyzer capture
 REPLAY_BINS  := $(patsubst %,$(B)/tests/replay_%,$(FUZZ_NAMES))
 DEPS_STAMP   := build/.deps-ok
 
-.PHONY: all deps test-deps test unit e2e check demo clean install bench corpus fuzz fuzz-build \
-        ndpi-compare
+.PHONY: all deps test-deps test unit e2e check demo clean install install-files uninstall bench \
+        corpus fuzz fuzz-build ndpi-compare
 all: deps $(B)/finscope finscope
 
 # ---- dependencies -------------------------------------------------------------------------------
@@ -64,12 +68,20 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 $(LIB_DISSECT):  $(call objs,$(DISSECT_SRC))
 $(LIB_ANALYZER): $(call objs,$(ANALYZER_SRC))
 $(LIB_STORAGE):  $(call objs,$(STORAGE_SRC))
+$(LIB_REPORT):   $(call objs,$(REPORT_SRC)) $(B)/report/assets.o
 $(LIB_TESTLIB):  $(call objs,$(TESTLIB_SRC))
+# The HTML report's style and script, built into the program (report/embed.sh).
+REPORT_ASSETS := report/page.css report/page.js
+$(B)/report/assets.c: report/embed.sh $(REPORT_ASSETS)
+	@mkdir -p $(dir $@)
+	sh report/embed.sh $(REPORT_ASSETS) > $@.tmp && mv $@.tmp $@
+$(B)/report/assets.o: $(B)/report/assets.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/finscope: $(call objs,$(CLI_SRC)) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+$(B)/finscope: $(call objs,$(CLI_SRC)) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
 # The top-level ./finscope is a copy of the normal build (what README and the hook run).
@@ -87,6 +99,8 @@ $(B)/tests/test_dissect%:  $(B)/tests/unit/test_dissect%.o  $(LIB_TESTLIB) $(LIB
 $(B)/tests/test_analyzer%: $(B)/tests/unit/test_analyzer%.o $(LIB_TESTLIB) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(link_test)
 $(B)/tests/test_storage%:  $(B)/tests/unit/test_storage%.o  $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+	$(link_test)
+$(B)/tests/test_report%:   $(B)/tests/unit/test_report%.o   $(LIB_TESTLIB) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(link_test)
 # Helper programs for the end-to-end tests (capture maker, query tool, kernel peers).
 $(B)/tests/%: $(B)/tests/tools/%.o $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
@@ -151,9 +165,19 @@ demo: all
 	./finscope analyze $(DEMO_CAP) -o demo.db
 	./finscope report demo.db
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 build/finscope $(DESTDIR)$(PREFIX)/bin/finscope
+# make install: the program, its man page finscope(1) and its bash completion.
+MANDIR         ?= $(PREFIX)/share/man
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+INSTALL_BIN    ?= build/finscope
+install: all install-files
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/finscope
+	install -m 644 docs/finscope.1 $(DESTDIR)$(MANDIR)/man1/finscope.1
+	install -m 644 completion/finscope.bash $(DESTDIR)$(BASHCOMPDIR)/finscope
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/finscope $(DESTDIR)$(MANDIR)/man1/finscope.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/finscope
 
 clean:
 	rm -rf build-san build-fuzz finscope demo.db demo.db-wal demo.db-shm

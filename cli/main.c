@@ -12,9 +12,13 @@
  *   sink      analyzer/analyzer.h    the interface finished flows and run totals leave through
  *   storage   storage/storage.h      implements the sink; the only code that knows SQLite
  *
+ * and back out: report/ (report/report.h) reads a result file through storage/read.h and
+ * writes what `report`, `show` and `export` show to the stream cli/ hands it.
+ *
  * cli/ drives the pipeline (cli/analyze.c: a run from start to exit status; cli/analyze_read.c:
- * the record loop) and is the only layer that prints, parses arguments, handles signals and
- * chooses exit codes: 0 ok, 1 input or database error, 2 usage error, 128 + N on signal N.
+ * the record loop) and is the only layer that parses arguments, opens files, prints messages,
+ * handles signals and chooses exit codes: 0 ok, 1 input or database error, 2 usage error,
+ * 128 + N on signal N.
  */
 #include <pcap/pcap.h>
 #include <stdio.h>

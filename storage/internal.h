@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "storage/read.h"
 #include "storage/storage.h"
 
 /* PRAGMA application_id of every finscope file: 'FSCP'. */
@@ -149,6 +150,18 @@ int rd_query(struct storage *st, const char *sql, const int64_t *params, int npa
              rd_row_fn row, void *ctx, const char *doing);
 /* Column `col` as text into buf[cap] (truncated to fit), "" for NULL. */
 void rd_text(sqlite3_stmt *s, int col, char *buf, size_t cap);
+/* Whether `table` has `column`: the read side takes columns of later schema versions when the
+ * file has them (a file is read as it is; opening read-only never migrates). */
+bool rd_has_column(struct storage *st, const char *table, const char *column);
+
+/* A flow is notable (storage/read.h) when it carried a RST from either side or raised an
+ * anomaly: the SQL condition, on the flows columns prefixed by f ("" or "f."). */
+#define RD_NOTABLE_SQL(f) \
+    "(" f "anomalies > 0 OR coalesce(" f "orig_rsts, 0) > 0 OR coalesce(" f "resp_rsts, 0) > 0)"
+
+/* read_flows.c: a flows row whose first RF_COUNT result columns are the flows columns in table
+ * order (READ_FLOW_COLUMNS) into *f. */
+void rd_fill_flow(sqlite3_stmt *s, struct read_flow *f);
 
 /* ---- for the unit test only ------------------------------------------------------------- */
 

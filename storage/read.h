@@ -139,6 +139,9 @@ struct read_event {               /* one teardown_events row */
     char flags[12];               /* "SA", "FA", "R", "." ... */
     int64_t seq, ack, len;
     char orig_state[16], resp_state[16];
+    bool inferred;                /* not captured: inferred from later packets (teardown-spec
+                                     §10, teardown_events.inferred); false in files without
+                                     that column */
 };
 
 struct read_anomaly {             /* one anomalies row; "" for NULL text */
@@ -164,5 +167,74 @@ int read_flow_events(struct storage *st, int64_t flow_id, read_event_fn fn, void
 int read_flow_anomalies(struct storage *st, int64_t flow_id, read_anomaly_fn fn, void *ctx);
 /* Every flow of the run in id order, each with its anomalies (packet order). */
 int read_flows(struct storage *st, int64_t run_id, read_flow_fn fn, void *ctx);
+
+/* ---- what the HTML report adds (read_page.c) ------------------------------------------------ */
+
+/* A flow is *notable* when it carried a RST (from either side: reset, refused, backscatter) or
+ * raised an anomaly: those get a ladder in the HTML report. */
+
+/* Flows per (proto, teardown, closer, app_proto), "" for NULL. */
+struct read_group {
+    const char *proto, *teardown, *closer, *app;
+    int64_t flows, notable, anomalous;    /* anomalous: with at least one anomaly */
+};
+typedef int (*read_group_fn)(void *ctx, const struct read_group *g);
+/* Connections that ended in interval `bin` (0 .. bins-1), per teardown class. */
+typedef int (*read_bin_fn)(void *ctx, int bin, const char *teardown, int64_t flows);
+/* One pass over the run's flows: every distinct (proto, teardown, closer, app_proto) with its
+ * counts, in no particular order (groups); then the TCP connections by the time of their last
+ * packet in `bins` equal intervals from the run's first packet to its last, per teardown class
+ * (ends; only non-zero cells). *start is the first interval's start and *width each one's
+ * length, both 0 when the run has no packet. Memory grows with the number of distinct groups,
+ * never with the number of flows. */
+int read_breakdown(struct storage *st, int64_t run_id, int bins, read_group_fn groups,
+                   read_bin_fn ends, void *ctx, double *start, double *width);
+
+/* Responders (address and port) behind notable TCP connections (above), most first. */
+struct read_server {
+    const char *addr;
+    int64_t port;
+    const char *name;             /* a server name (TLS SNI / HTTP Host) seen; "" when none */
+    int64_t resets;               /* connections with a RST (either side; refused included) */
+    int64_t anomalous;            /* connections with at least one anomaly */
+    int64_t notable;              /* connections with either */
+};
+typedef int (*read_server_fn)(void *ctx, const struct read_server *s);
+int read_top_servers(struct storage *st, int64_t run_id, int limit, read_server_fn fn,
+                     void *ctx);
+
+/* Why connections were reset: reset connections per (flows.rst_cause, flows.rst_origin)
+ * (teardown-spec §9), name = cause, group = origin ("" when NULL), count = flows, share of the
+ * run's reset connections; most first. Files written before causes were recorded have no such
+ * columns: then *recorded is false and fn is never called. */
+int read_rst_causes(struct storage *st, int64_t run_id, bool *recorded, read_count_fn fn,
+                    void *ctx);
+/* The run's capture loss (runs.capture_loss: the share of acknowledged bytes not captured,
+ * teardown-spec §10), *recorded false in files without that column or when it is NULL. */
+int read_capture_loss(struct storage *st, int64_t run_id, bool *recorded, double *loss);
+
+/* One flow of the HTML report's table. */
+struct read_page_flow {
+    struct read_flow flow;        /* every column of flows */
+    bool notable;
+    char kinds[256];              /* its anomalies' distinct kinds, ',' between; "" none */
+    /* Columns of later schema versions, "" (gaps -1) in files without them or when NULL:
+     * flows.rst_cause and rst_origin (teardown-spec §9), tunnel (§11), gaps (§10). */
+    char rst_cause[24], rst_origin[16], tunnel[160];
+    int64_t gaps;
+};
+/* Which of those later columns the file has. */
+struct read_page_columns {
+    bool rst_cause, tunnel, gaps;
+};
+void read_page_columns(struct storage *st, struct read_page_columns *out);
+typedef int (*read_page_flow_fn)(void *ctx, const struct read_page_flow *f);
+/* At most `limit` flows of the run, the most telling first: notable flows before the others;
+ * within each, flows are grouped (notable ones by teardown class or protocol and first anomaly
+ * kind, the others by teardown class or protocol) and taken in turn from each group (the
+ * first of every group, then the second, ...), in id order within a group, so that a bounded
+ * selection shows every kind of ending and anomaly there is. */
+int read_page_flows(struct storage *st, int64_t run_id, size_t limit, read_page_flow_fn fn,
+                    void *ctx);
 
 #endif

@@ -65,7 +65,7 @@ static void fill_text(sqlite3_stmt *s, int col, struct read_flow *f, size_t *use
     *used += (size_t)v->len + 1;
 }
 
-static void fill_flow(sqlite3_stmt *s, struct read_flow *f)
+void rd_fill_flow(sqlite3_stmt *s, struct read_flow *f)
 {
     size_t used = 0;
     memset(f->v, 0, sizeof f->v);
@@ -105,7 +105,7 @@ static int one_flow_row(struct storage *st, sqlite3_stmt *s, void *ctx)
 {
     (void)st;
     struct one_flow_ctx *c = ctx;
-    fill_flow(s, c->out);
+    rd_fill_flow(s, c->out);
     c->found = true;
     return 0;
 }
@@ -123,9 +123,10 @@ int read_flow(struct storage *st, int64_t flow_id, struct read_flow *out)
 
 /* ---- events and anomalies -------------------------------------------------------------------- */
 
-#define EVENT_SELECT \
-    "SELECT id, packet, ts, direction, flags, seq, ack, len, orig_state, resp_state" \
-    " FROM teardown_events"
+/* Column 10: teardown_events.inferred where the file has it (schema 2), else 0. */
+#define EVENT_SELECT(inferred) \
+    "SELECT id, packet, ts, direction, flags, seq, ack, len, orig_state, resp_state, " \
+    inferred " FROM teardown_events"
 
 struct event_ctx {
     read_event_fn fn;
@@ -147,14 +148,17 @@ static int event_row(struct storage *st, sqlite3_stmt *s, void *ctx)
     e.len = sqlite3_column_int64(s, 7);
     rd_text(s, 8, e.orig_state, sizeof e.orig_state);
     rd_text(s, 9, e.resp_state, sizeof e.resp_state);
+    e.inferred = sqlite3_column_int(s, 10) != 0;
     return c->fn(c->ctx, &e);
 }
 
 int read_flow_events(struct storage *st, int64_t flow_id, read_event_fn fn, void *ctx)
 {
     struct event_ctx c = {fn, ctx};
-    return rd_query(st, EVENT_SELECT " WHERE flow_id = ?1 ORDER BY packet, id", &flow_id, 1,
-                    event_row, &c, "reading teardown events");
+    const char *sql = rd_has_column(st, "teardown_events", "inferred")
+        ? EVENT_SELECT("coalesce(inferred, 0)") " WHERE flow_id = ?1 ORDER BY packet, id"
+        : EVENT_SELECT("0") " WHERE flow_id = ?1 ORDER BY packet, id";
+    return rd_query(st, sql, &flow_id, 1, event_row, &c, "reading teardown events");
 }
 
 #define ANOMALY_SELECT \
@@ -272,7 +276,7 @@ static int walk(struct flow_walk *w, read_flow_fn fn, void *ctx)
         return -1;
     int rc;
     while ((rc = sqlite3_step(w->flows)) == SQLITE_ROW) {
-        fill_flow(w->flows, &w->flow);
+        rd_fill_flow(w->flows, &w->flow);
         if (gather_anomalies(w, rf_int(&w->flow, RF_id)) < 0)
             return -1;
         w->st->errmsg[0] = '\0';

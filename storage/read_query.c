@@ -1,6 +1,7 @@
 /*
  * read_query.c — the common helpers of the read side (storage/read.h): run one query with
- * integer parameters and hand each row to a function; copy a text column into a buffer.
+ * integer parameters and hand each row to a function; copy a text column into a buffer; ask
+ * whether the file has a column.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,4 +64,17 @@ int rd_query(struct storage *st, const char *sql, const int64_t *params, int npa
         result = step_rows(st, s, row, ctx, doing);
     sqlite3_finalize(s);
     return result;
+}
+
+bool rd_has_column(struct storage *st, const char *table, const char *column)
+{
+    sqlite3_stmt *s = NULL;
+    bool found = false;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+                           &s, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC) == SQLITE_OK)
+        found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return found;
 }

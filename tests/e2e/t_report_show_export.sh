@@ -350,7 +350,7 @@ expect_rc 1; has_err "^finscope show: demo.db has no flow 999999$"
 run "show without id" "$FINSCOPE" show demo.db
 expect_rc 2; has_err "no FLOW-ID given"
 run "report bad format" "$FINSCOPE" report demo.db --format xml
-expect_rc 2; has_err "--format must be text, json or csv, not xml"
+expect_rc 2; has_err "--format must be text, json, csv or html, not xml"
 run "export bad format" "$FINSCOPE" export demo.db --format xml
 expect_rc 2; has_err "--format must be zeek, jsonl or csv, not xml"
 run "export no format" "$FINSCOPE" export demo.db

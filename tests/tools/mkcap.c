@@ -3,6 +3,8 @@
  *
  *   mkcap OUTDIR [NAME...]   every crafted scenario (or the named ones) as OUTDIR/NAME.pcap
  *   mkcap --demo FILE        the demo capture (data/demo.pcap)
+ *   mkcap --hostile FILE     two connections whose server names are markup (HTTP Host, TLS
+ *                            SNI), both reset: for the HTML report's escaping tests
  *   mkcap --list             the scenario names, one per line
  *
  * Each scenario is one small capture whose expected results are written by hand, from
@@ -1153,6 +1155,23 @@ static void build_demo(struct cw_pcap *w)
     demo_part5(w, &l);
 }
 
+/* ---- markup in server names (--hostile) ----------------------------------------------------- */
+
+/* What hostile traffic can put in a result file: tests/e2e/t_html_report.sh and
+ * t_html_browser.sh check that the HTML report shows it as text and runs none of it. */
+#define HOSTILE_HOST "<script>window.__pwned=1</script>\"'&amp;<b>x"
+#define HOSTILE_SNI "\"><img src=x onerror=window.__pwned=2>"
+
+static void build_hostile(struct cw_pcap *w)
+{
+    struct conv c;
+    demo_http_open(&c, w, "192.168.10.66", 50660, "198.51.100.66", 80, HOSTILE_HOST, "/", 200);
+    conv_rst(&c, RESP, TCP_ACK);
+    demo_gap(w, 100);
+    demo_tls_open(&c, w, "192.168.10.66", 50661, "198.51.100.67", 443, HOSTILE_SNI, 400);
+    conv_rst(&c, ORIG, TCP_ACK);
+}
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 static int write_capture(const char *path, int linktype, bool nsec, void (*build)(struct cw_pcap *))
@@ -1191,7 +1210,8 @@ static const struct scenario *find_scenario(const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: mkcap OUTDIR [NAME...] | mkcap --demo FILE | mkcap --list\n");
+    fprintf(stderr, "usage: mkcap OUTDIR [NAME...] | mkcap --demo FILE | mkcap --hostile FILE |"
+            " mkcap --list\n");
     return 2;
 }
 
@@ -1204,6 +1224,8 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "--demo") == 0)
         return write_capture(argv[2], CW_LINK_EN10MB, false, build_demo) < 0 ? 1 : 0;
+    if (argc == 3 && strcmp(argv[1], "--hostile") == 0)
+        return write_capture(argv[2], CW_LINK_EN10MB, false, build_hostile) < 0 ? 1 : 0;
     if (argc < 2 || argv[1][0] == '-')
         return usage();
     int rc = 0;

@@ -1,199 +1,28 @@
 /*
- * report.c — `finscope report DB [--run N] [--format text|json|csv] [--top N] [--runs]`:
- * what one run found, for people who would rather look than write SQL.
+ * report.c — `finscope report`: what one run found, for people who would rather look than
+ * write SQL (report.h: report_summary, report_runs).
  *
  * The report is gathered first (storage/read.h: run statistics, decode errors, protocols,
  * teardown classes, closers, anomaly kinds, top resetting and anomalous addresses, the teardown
  * mix per application), then written in one of three forms: aligned text tables with bars
- * (colour on a terminal only), one JSON document, or CSV rows of section,name,group,value,
- * flows,share. Also home of the helpers the read commands share (read_commands.h).
+ * (colour when the caller says so), one JSON document, or CSV rows of section,name,group,
+ * value,flows,share.
  */
-#include "cli/array.h"
-#include "cli/read_commands.h"
+#include "report/report.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/json.h"
-#include "cli/table.h"
-
-/* ---- shared by the read commands ------------------------------------------------------------ */
-
-struct storage *read_cmd_open(const char *cmd, const char *path)
-{
-    struct storage *st = NULL;
-    char err[600];
-    if (storage_open(path, 1, &st, err, sizeof err) != 0) {
-        fprintf(stderr, "finscope %s: %s\n", cmd, err);
-        return NULL;
-    }
-    return st;
-}
-
-bool read_cmd_parse_id(const char *s, int64_t *out)
-{
-    if (!s || *s < '0' || *s > '9')
-        return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 1)
-        return false;
-    *out = v;
-    return true;
-}
-
-int read_cmd_usage(const char *cmd, const char *what, const char *arg)
-{
-    fprintf(stderr, "finscope %s: %s%s\nTry 'finscope %s --help' for the options.\n", cmd, what,
-            arg ? arg : "", cmd);
-    return 2;
-}
-
-int read_cmd_fail(const char *cmd, const struct storage *st)
-{
-    fprintf(stderr, "finscope %s: %s\n", cmd, storage_errmsg(st));
-    return 1;
-}
-
-/* ---- arguments ------------------------------------------------------------------------------- */
-
-static const char HELP[] =
-"Usage: finscope report DB [--run N] [--format text|json|csv] [--top N] [--runs]\n"
-"\n"
-"Summarize what one run of `finscope analyze` found in the result file DB:\n"
-"  - the run: source, when, packets and bytes, undecodable packets by reason, drops (live),\n"
-"    flows per protocol; an unfinished run (still being written, or killed) is marked\n"
-"    (unfinished)\n"
-"  - how the TCP connections ended: teardown classes by count and share, and who closed\n"
-"  - anomalies by kind (count, and how many flows had one)\n"
-"  - the addresses that reset the most connections, and those whose segments raised the\n"
-"    most anomalies\n"
-"  - the teardown mix per application protocol (nDPI)\n"
-"The meaning of every class and anomaly is in docs/teardown.md and docs/schema.md.\n"
-"\n"
-"Options:\n"
-"  --run N            report run N (default: the newest run in DB)\n"
-"  --format FORMAT    text (default): aligned tables with bar charts, in colour on a\n"
-"                     terminal unless NO_COLOR is set;\n"
-"                     json: one JSON document with the same content;\n"
-"                     csv: rows of section,name,group,value,flows,share (RFC 4180)\n"
-"  --top N            rows in the top-address tables (default 10)\n"
-"  --runs             list the runs in DB instead (id, start, source, packets, flows,\n"
-"                     status)\n"
-"  -h, --help         show this text\n"
-"\n"
-"Exit status: 0 ok; 1 DB missing, not a finscope result file, or no such run;\n"
-"2 usage error.\n"
-"\n"
-"Examples:\n"
-"  finscope report audit.db\n"
-"  finscope report audit.db --run 2 --format json | python3 -m json.tool\n"
-"  finscope report audit.db --runs\n"
-"  finscope show audit.db 17          # one flow's teardown, as a ladder diagram\n";
-
-enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV };
-
-struct report_args {
-    const char *db;
-    int64_t run_id;               /* 0: newest */
-    enum report_format format;
-    int top;
-    bool list_runs;
-};
-
-enum { OPT_RUN = 256, OPT_FORMAT, OPT_TOP, OPT_RUNS };
-
-static const struct option LONG_OPTIONS[] = {
-    {"run", required_argument, NULL, OPT_RUN},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"top", required_argument, NULL, OPT_TOP},
-    {"runs", no_argument, NULL, OPT_RUNS},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static int parse_format(const char *s, enum report_format *out)
-{
-    static const char *const names[] = {"text", "json", "csv"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (enum report_format)i;
-            return 0;
-        }
-    return -1;
-}
-
-/* One option; 0 to go on, 1 when --help was shown, 2 on a usage error. */
-static int take_option(int c, struct report_args *a, char **argv)
-{
-    int64_t n;
-    switch (c) {
-    case OPT_RUN:
-        if (!read_cmd_parse_id(optarg, &a->run_id))
-            return read_cmd_usage("report", "--run wants a run number (1, 2, ...), not ", optarg);
-        return 0;
-    case OPT_FORMAT:
-        if (parse_format(optarg, &a->format) < 0)
-            return read_cmd_usage("report", "--format must be text, json or csv, not ", optarg);
-        return 0;
-    case OPT_TOP:
-        if (!read_cmd_parse_id(optarg, &n) || n > 10000)
-            return read_cmd_usage("report", "--top wants a number from 1 to 10000, not ", optarg);
-        a->top = (int)n;
-        return 0;
-    case OPT_RUNS:
-        a->list_runs = true;
-        return 0;
-    case 'h':
-        fputs(HELP, stdout);
-        return 1;
-    case ':':
-        return read_cmd_usage("report", "missing argument for ", argv[optind - 1]);
-    default:
-        return read_cmd_usage("report", "unknown option ", argv[optind - 1]);
-    }
-}
-
-/* 0: run; 1: help shown (exit 0); 2: usage error. */
-static int parse_args(int argc, char **argv, struct report_args *a)
-{
-    *a = (struct report_args){.format = FMT_TEXT, .top = 10};
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", LONG_OPTIONS, NULL)) != -1) {
-        int rc = take_option(c, a, argv);
-        if (rc != 0)
-            return rc;
-    }
-    if (optind >= argc)
-        return read_cmd_usage("report", "no result file DB given", NULL);
-    if (optind + 1 < argc)
-        return read_cmd_usage("report", "unexpected argument ", argv[optind + 1]);
-    a->db = argv[optind];
-    return 0;
-}
+#include "report/array.h"
+#include "report/errmsg.h"
+#include "report/html.h"
+#include "report/json.h"
+#include "report/summary.h"
+#include "report/table.h"
 
 /* ---- the report's content -------------------------------------------------------------------- */
-
-struct item {
-    char *name, *group;           /* "" stands for NULL */
-    int64_t count, flows;
-    double share;
-};
-
-struct item_list {
-    struct item *items;
-    size_t n, cap;
-    bool failed;                  /* out of memory */
-};
-
-enum list_id { L_DECODE, L_PROTO, L_TEARDOWN, L_CLOSER, L_ANOMALY, L_RESETTER, L_ANOMALOUS,
-               L_APPMIX, L_COUNT };
 
 typedef int (*list_reader)(struct storage *st, int64_t run, int top, read_count_fn fn,
                            void *ctx);
@@ -246,13 +75,7 @@ static const struct list_spec {
     [L_APPMIX] = {"app_mix", "app_proto", "teardown", "flows", "app_flows", rd_appmix},
 };
 
-struct report {
-    const char *db;
-    struct read_run run;
-    struct item_list lists[L_COUNT];
-};
-
-static int keep_item(void *ctx, const struct read_count *c)
+int summary_keep(void *ctx, const struct read_count *c)
 {
     struct item_list *l = ctx;
     if (array_reserve(&l->items, &l->cap, l->n, sizeof *l->items) < 0) {
@@ -275,36 +98,39 @@ static int keep_item(void *ctx, const struct read_count *c)
     return 0;
 }
 
-static void free_report(struct report *r)
+void item_list_free(struct item_list *l)
 {
-    for (int l = 0; l < L_COUNT; l++) {
-        for (size_t i = 0; i < r->lists[l].n; i++) {
-            free(r->lists[l].items[i].name);
-            free(r->lists[l].items[i].group);
-        }
-        free(r->lists[l].items);
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].name);
+        free(l->items[i].group);
     }
+    free(l->items);
+    *l = (struct item_list){0};
 }
 
-/* Reads everything; on failure prints the message and returns the exit status (1). */
-static int gather(struct storage *st, const struct report_args *a, struct report *r)
+void summary_free(struct report *r)
 {
-    if (read_run(st, a->run_id, &r->run) < 0)
-        return read_cmd_fail("report", st);
+    for (int l = 0; l < L_COUNT; l++)
+        item_list_free(&r->lists[l]);
+}
+
+int summary_gather(struct storage *st, const struct report_options *o, unsigned lists,
+                   struct report *r, char *err, size_t errlen)
+{
+    if (read_run(st, o->run_id, &r->run) < 0)
+        return report_storage_fail(st, err, errlen);
     for (int l = 0; l < L_COUNT; l++) {
         struct item_list *list = &r->lists[l];
-        if (LISTS[l].read(st, r->run.id, a->top, keep_item, list) < 0) {
-            if (list->failed)
-                fprintf(stderr, "finscope report: out of memory\n");
-            else
-                read_cmd_fail("report", st);
-            return 1;
-        }
+        if (!(lists & 1u << l))
+            continue;
+        if (LISTS[l].read(st, r->run.id, o->top, summary_keep, list) < 0)
+            return list->failed ? report_oom(err, errlen)
+                                : report_storage_fail(st, err, errlen);
     }
     return 0;
 }
 
-static int64_t list_total(const struct item_list *l)
+int64_t summary_total(const struct item_list *l)
 {
     int64_t n = 0;
     for (size_t i = 0; i < l->n; i++)
@@ -314,8 +140,7 @@ static int64_t list_total(const struct item_list *l)
 
 /* ---- text ------------------------------------------------------------------------------------ */
 
-/* The run's status in words; `brief`: one word (and a hint) for the list of runs. */
-static const char *run_status(const struct read_run *run, bool brief, char *buf, size_t len)
+const char *summary_run_status(const struct read_run *run, bool brief, char *buf, size_t len)
 {
     if (brief) {
         snprintf(buf, len, "%s%s", run->complete ? "complete" : "unfinished",
@@ -361,7 +186,7 @@ static void text_counts_line(FILE *out, const struct item_list *l)
         fprintf(out, "%s%s %" PRId64, i ? ", " : ": ", l->items[i].name, l->items[i].count);
 }
 
-static void text_run(FILE *out, const struct report *r, const struct term_style *ts)
+static void text_run(FILE *out, const struct report *r, const struct report_style *ts)
 {
     const struct read_run *run = &r->run;
     char buf[700];
@@ -369,17 +194,17 @@ static void text_run(FILE *out, const struct report *r, const struct term_style 
             sty(ts, STY_BOLD), r->db, run->id, run->runs_in_file,
             run->complete ? "" : " (unfinished)", sty(ts, STY_RESET));
     fprintf(out, "  status      %s%s%s\n", run->complete ? "" : sty(ts, STY_RED),
-            run_status(run, false, buf, sizeof buf), sty(ts, STY_RESET));
+            summary_run_status(run, false, buf, sizeof buf), sty(ts, STY_RESET));
     fprintf(out, "  source      %s (%s)\n", run->source, run->mode[0] ? run->mode : "?");
     text_run_times(out, run);
     fprintf(out, "  packets     %" PRId64 " (%s); undecodable %" PRId64, run->packets,
-            fmt_bytes(run->bytes, buf, sizeof buf), list_total(&r->lists[L_DECODE]));
+            fmt_bytes(run->bytes, buf, sizeof buf), summary_total(&r->lists[L_DECODE]));
     text_counts_line(out, &r->lists[L_DECODE]);
     fputc('\n', out);
     if (strcmp(run->mode, "live") == 0)
         fprintf(out, "  drops       kernel %" PRId64 ", interface %" PRId64 "\n",
                 run->kernel_drops, run->iface_drops);
-    fprintf(out, "  flows       %" PRId64, list_total(&r->lists[L_PROTO]));
+    fprintf(out, "  flows       %" PRId64, summary_total(&r->lists[L_PROTO]));
     text_counts_line(out, &r->lists[L_PROTO]);
     if (run->flows_evicted > 0)
         fprintf(out, " (%" PRId64 " evicted: flow table full)", run->flows_evicted);
@@ -404,13 +229,13 @@ static void fmt_share(double share, char *buf, size_t len)
     snprintf(buf, len, "%.1f%%", share);
 }
 
-static void section_title(FILE *out, const struct term_style *ts, const char *title)
+static void section_title(FILE *out, const struct report_style *ts, const char *title)
 {
     fprintf(out, "\n%s%s%s\n", sty(ts, STY_BOLD), title, sty(ts, STY_RESET));
 }
 
 /* A list as a table: name, count, [flows], share, bar. */
-static int text_list(FILE *out, const struct term_style *ts, const struct item_list *l,
+static int text_list(FILE *out, const struct report_style *ts, const struct item_list *l,
                      const char *const *headers, bool with_flows, bool class_colours)
 {
     size_t ncols = with_flows ? 4 : 3;
@@ -457,7 +282,7 @@ static int64_t mix_cell(const struct item_list *mix, const char *app, const char
 }
 
 /* One row per application (in the mix's order), one column per teardown class. */
-static int text_app_mix(FILE *out, const struct term_style *ts, const struct report *r)
+static int text_app_mix(FILE *out, const struct report_style *ts, const struct report *r)
 {
     const char *classes[16];
     size_t nc = mix_classes(r, classes, 16);
@@ -495,11 +320,11 @@ static int text_app_mix(FILE *out, const struct term_style *ts, const struct rep
     return 0;
 }
 
-static int text_tcp_sections(FILE *out, const struct term_style *ts, const struct report *r)
+static int text_tcp_sections(FILE *out, const struct report_style *ts, const struct report *r)
 {
     static const char *const td_hdr[] = {"teardown", "flows", "", "share"};
     static const char *const cl_hdr[] = {"closer", "flows", "", "share"};
-    int64_t tcp = list_total(&r->lists[L_TEARDOWN]);
+    int64_t tcp = summary_total(&r->lists[L_TEARDOWN]);
     char title[96];
     snprintf(title, sizeof title, "How the TCP connections ended (%" PRId64 ")", tcp);
     section_title(out, ts, title);
@@ -516,14 +341,14 @@ static int text_tcp_sections(FILE *out, const struct term_style *ts, const struc
     return text_app_mix(out, ts, r);
 }
 
-static int text_anomaly_sections(FILE *out, const struct term_style *ts,
+static int text_anomaly_sections(FILE *out, const struct report_style *ts,
                                  const struct report *r)
 {
     static const char *const an_hdr[] = {"kind", "count", "flows", "share"};
     static const char *const rs_hdr[] = {"address", "resets", "as responder", "share"};
     static const char *const aa_hdr[] = {"address", "anomalies", "flows", "share"};
     char title[96];
-    snprintf(title, sizeof title, "Anomalies (%" PRId64 ")", list_total(&r->lists[L_ANOMALY]));
+    snprintf(title, sizeof title, "Anomalies (%" PRId64 ")", summary_total(&r->lists[L_ANOMALY]));
     section_title(out, ts, title);
     if (r->lists[L_ANOMALY].n == 0)
         fputs("  none\n", out);
@@ -543,12 +368,10 @@ static int text_anomaly_sections(FILE *out, const struct term_style *ts,
     return 0;
 }
 
-static int write_text(FILE *out, const struct report *r)
+static int write_text(FILE *out, const struct report *r, const struct report_style *ts)
 {
-    struct term_style ts;
-    term_style_detect(out, &ts);
-    text_run(out, r, &ts);
-    if (text_tcp_sections(out, &ts, r) < 0 || text_anomaly_sections(out, &ts, r) < 0)
+    text_run(out, r, ts);
+    if (text_tcp_sections(out, ts, r) < 0 || text_anomaly_sections(out, ts, r) < 0)
         return -1;
     fprintf(out, "\nOne flow in detail: finscope show %s FLOW-ID   (flow ids: sqlite3 %s "
             "\"SELECT id, teardown FROM flows WHERE run_id = %" PRId64 "\")\n",
@@ -722,73 +545,50 @@ static int add_run_row(void *ctx, const struct read_run *run)
     fmt_utc(run->started, false, started, sizeof started);
     snprintf(packets, sizeof packets, "%" PRId64, run->packets);
     snprintf(flows, sizeof flows, "%" PRId64, run->flows);
-    run_status(run, true, status, sizeof status);
+    summary_run_status(run, true, status, sizeof status);
     const char *cells[6] = {id, started, run->source, packets, flows, status};
     return table_add(ctx, cells, -1, STY_RESET);
 }
 
-static int list_runs(struct storage *st, const char *db)
+int report_runs(struct storage *st, const char *db, const struct report_style *style,
+                FILE *out, char *err, size_t errlen)
 {
     static const char *const hdr[] = {"run", "started (UTC)", "source", "packets", "flows",
                                       "status"};
     struct table *t = table_new(6, hdr, "rllrrl");
-    if (!t) {
-        fprintf(stderr, "finscope report: out of memory\n");
-        return 1;
-    }
+    if (!t)
+        return report_oom(err, errlen);
     int rc = read_runs(st, add_run_row, t);
     if (rc == 0) {
-        struct term_style ts;
-        term_style_detect(stdout, &ts);
-        printf("Runs in %s:\n", db);
-        table_print(t, stdout, &ts, "  ");
+        fprintf(out, "Runs in %s:\n", db);
+        table_print(t, out, style, "  ");
         if (table_rows(t) == 0)
-            printf("  (none)\n");
+            fputs("  (none)\n", out);
     }
     table_free(t);
-    return rc == 0 ? 0 : read_cmd_fail("report", st);
+    return rc == 0 ? 0 : report_storage_fail(st, err, errlen);
 }
 
-/* ---- the command ----------------------------------------------------------------------------- */
+/* ---- the summary ----------------------------------------------------------------------------- */
 
-static int write_report(const struct report_args *a, const struct report *r)
+static int write_report(const struct report_options *o, const struct report *r, FILE *out)
 {
-    int rc;
-    switch (a->format) {
-    case FMT_JSON: rc = write_json(stdout, r); break;
-    case FMT_CSV: rc = write_csv(stdout, r); break;
-    default: rc = write_text(stdout, r); break;
+    switch (o->format) {
+    case REPORT_JSON: return write_json(out, r);
+    case REPORT_CSV: return write_csv(out, r);
+    default: return write_text(out, r, &o->style);
     }
-    if (rc < 0) {
-        fprintf(stderr, "finscope report: out of memory\n");
-        return 1;
-    }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "finscope report: cannot write the report: %s\n", strerror(errno));
-        return 1;
-    }
-    return 0;
 }
 
-int cmd_report(int argc, char **argv)
+int report_summary(struct storage *st, const struct report_options *o, FILE *out, char *err,
+                   size_t errlen)
 {
-    struct report_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc != 0)
-        return rc == 1 ? 0 : rc;
-    struct storage *st = read_cmd_open("report", a.db);
-    if (!st)
-        return 1;
-    if (a.list_runs) {
-        rc = list_runs(st, a.db);
-        storage_close(st);
-        return rc;
-    }
-    struct report r = {.db = a.db};
-    rc = gather(st, &a, &r);
-    storage_close(st);
-    if (rc == 0)
-        rc = write_report(&a, &r);
-    free_report(&r);
+    if (o->format == REPORT_HTML)
+        return report_html(st, o, out, err, errlen);
+    struct report r = {.db = o->db};
+    int rc = summary_gather(st, o, SUMMARY_ALL, &r, err, errlen);
+    if (rc == 0 && write_report(o, &r, out) < 0)
+        rc = report_oom(err, errlen);
+    summary_free(&r);
     return rc;
 }

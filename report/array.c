@@ -1,7 +1,7 @@
 /*
  * array.c — growable arrays (array.h).
  */
-#include "cli/array.h"
+#include "report/array.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * json.h — writing JSON values for the machine formats of report and export: strings escaped
  * per RFC 8259 (invalid UTF-8 replaced, so the output always parses), numbers, null.
  */
-#ifndef FINSCOPE_CLI_JSON_H
-#define FINSCOPE_CLI_JSON_H
+#ifndef FINSCOPE_REPORT_JSON_H
+#define FINSCOPE_REPORT_JSON_H
 
 #include <stdio.h>
 

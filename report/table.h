@@ -1,27 +1,23 @@
 /*
- * table.h — human output of the read commands (report, show, export): aligned text tables
- * with optional bar charts, terminal styles (colour only on a terminal and when NO_COLOR is
- * unset), UTC times, and RFC 4180 CSV fields.
+ * table.h — report/'s human output: aligned text tables with optional bar charts, terminal
+ * styles (colour and block characters only when the caller's struct report_style allows),
+ * UTC times, byte sizes, and RFC 4180 CSV fields.
  */
-#ifndef FINSCOPE_CLI_TABLE_H
-#define FINSCOPE_CLI_TABLE_H
+#ifndef FINSCOPE_REPORT_TABLE_H
+#define FINSCOPE_REPORT_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* ---- terminal ------------------------------------------------------------------------------ */
+#include "report/report.h"
 
-struct term_style {
-    bool color;                   /* ANSI colours: `out` is a terminal and NO_COLOR is unset */
-    bool utf8;                    /* the locale (LC_ALL, LC_CTYPE, LANG) says UTF-8: block bars */
-};
-void term_style_detect(FILE *out, struct term_style *ts);
+/* ---- terminal ------------------------------------------------------------------------------ */
 
 enum style { STY_RESET, STY_BOLD, STY_DIM, STY_RED, STY_GREEN, STY_YELLOW, STY_BLUE, STY_CYAN,
              STY_MAGENTA, STY_COUNT };
 /* The escape sequence for `s`, or "" without colour. */
-const char *sty(const struct term_style *ts, enum style s);
+const char *sty(const struct report_style *ts, enum style s);
 
 /* Columns a string takes on a terminal (UTF-8 code points). */
 size_t text_width(const char *s);
@@ -30,7 +26,7 @@ void print_padded(FILE *out, const char *s, size_t width, bool right);
 
 /* A horizontal bar of `fraction` (0..1) of `width` columns: blocks in UTF-8, else '#'.
  * A non-zero fraction always shows at least a sliver. */
-void print_bar(FILE *out, const struct term_style *ts, double fraction, int width,
+void print_bar(FILE *out, const struct report_style *ts, double fraction, int width,
                enum style colour);
 
 /* ---- tables -------------------------------------------------------------------------------- */
@@ -44,7 +40,7 @@ struct table *table_new(size_t ncols, const char *const *headers, const char *al
 int table_add(struct table *t, const char *const *cells, double bar, enum style colour);
 size_t table_rows(const struct table *t);
 /* Prints the header (bold) and the rows, each line starting with `indent`. */
-void table_print(const struct table *t, FILE *out, const struct term_style *ts,
+void table_print(const struct table *t, FILE *out, const struct report_style *ts,
                  const char *indent);
 void table_free(struct table *t);
 

@@ -3,7 +3,7 @@
  * escaped; bytes that are not valid UTF-8 become U+FFFD, so any text from a result file gives
  * a document that parses.
  */
-#include "cli/json.h"
+#include "report/json.h"
 
 #include <math.h>
 #include <stdint.h>

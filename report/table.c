@@ -1,40 +1,19 @@
 /*
- * table.c — human output helpers of the read commands (see table.h): terminal styles, aligned
- * tables with bars, UTC times, byte sizes, CSV fields.
+ * table.c — human output helpers of report/ (see table.h): terminal styles, aligned tables
+ * with bars, UTC times, byte sizes, CSV fields.
  */
-#include "cli/table.h"
+#include "report/table.h"
 
-#include "cli/array.h"
+#include "report/array.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 /* ---- terminal ------------------------------------------------------------------------------ */
 
-/* The first of LC_ALL, LC_CTYPE, LANG that is set decides (as setlocale would). */
-static bool locale_is_utf8(void)
-{
-    static const char *const vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
-    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && *v)
-            return strcasestr(v, "utf-8") != NULL || strcasestr(v, "utf8") != NULL;
-    }
-    return false;
-}
-
-void term_style_detect(FILE *out, struct term_style *ts)
-{
-    const char *no_color = getenv("NO_COLOR");
-    ts->color = isatty(fileno(out)) && !(no_color && *no_color);
-    ts->utf8 = locale_is_utf8();
-}
-
-const char *sty(const struct term_style *ts, enum style s)
+const char *sty(const struct report_style *ts, enum style s)
 {
     static const char *const codes[STY_COUNT] = {
         [STY_RESET] = "\033[0m", [STY_BOLD] = "\033[1m", [STY_DIM] = "\033[2m",
@@ -65,7 +44,7 @@ void print_padded(FILE *out, const char *s, size_t width, bool right)
         fprintf(out, "%*s", (int)pad, "");
 }
 
-void print_bar(FILE *out, const struct term_style *ts, double fraction, int width,
+void print_bar(FILE *out, const struct report_style *ts, double fraction, int width,
                enum style colour)
 {
     static const char *const eighths[8] = {"", "\u258f", "\u258e", "\u258d", "\u258c",
@@ -205,7 +184,7 @@ static void print_line(const struct table *t, FILE *out, char *const *cells,
     }
 }
 
-void table_print(const struct table *t, FILE *out, const struct term_style *ts,
+void table_print(const struct table *t, FILE *out, const struct report_style *ts,
                  const char *indent)
 {
     size_t widths[TABLE_MAX_COLS];

@@ -1,8 +1,8 @@
 /*
- * array.h — growable arrays for the read commands: room for one more element, doubling.
+ * array.h — growable arrays for report/: room for one more element, doubling.
  */
-#ifndef FINSCOPE_CLI_ARRAY_H
-#define FINSCOPE_CLI_ARRAY_H
+#ifndef FINSCOPE_REPORT_ARRAY_H
+#define FINSCOPE_REPORT_ARRAY_H
 
 #include <stddef.h>
 
