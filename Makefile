@@ -146,7 +146,7 @@ fuzz: deps
 	$(MAKE) --no-print-directory B=build-fuzz CC=clang OPT="-O1 -g" EXTRA_CFLAGS="$(FUZZ_FLAGS)" \
 	    LDFLAGS="-fsanitize=address,undefined" fuzz-build
 	@sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
-fuzz-build: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES)) $(B)/tests/fuzzseeds
+fuzz-build: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES)) $(B)/tests/fuzzseeds $(B)/tests/mkcap
 $(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(LIB_INPUT) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $^ $(LDFLAGS) $(LDLIBS) -o $@
 
