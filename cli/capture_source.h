@@ -8,8 +8,8 @@
  * read whole; a pcapng file libpcap refuses (interfaces of different link types or snapshot
  * lengths, sections of different byte orders, ...) is read by finscope's own reader
  * (pcapng_read.h) instead, from the start: a seekable file is opened again and the records
- * libpcap already gave are skipped; a pcapng stream that cannot be read twice (a pipe) goes to
- * finscope's reader from the start. docs/input.md says what each reader accepts.
+ * libpcap already gave are skipped; a pcapng stream that cannot be opened again (stdin, a
+ * pipe) goes to finscope's reader from the start. docs/input.md says what each reader accepts.
  *
  * Nothing here prints: every failure comes back as a one-line message (without the file name;
  * the caller adds it).

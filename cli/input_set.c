@@ -186,6 +186,11 @@ enum input_event input_set_next(struct input_set *s, struct capture_record *rec,
     if (s->current >= 0 && s->nheap > 0 && s->heap[0] == s->current) {
         struct input_file *f = &s->files[s->current];     /* the record given last time */
         f->has_head = capture_next(&f->cs, &f->head) == 1;
+        if (s->nheap == 1 && f->has_head) {
+            *rec = f->head;       /* one file left: nothing to compare it with */
+            *file_no = s->current;
+            return INPUT_RECORD;
+        }
         sift_down(s, 0);
     }
     s->current = -1;
