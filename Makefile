@@ -9,8 +9,9 @@ PREFIX    ?= /usr/local
 VERSION   := 0.1.0
 PKGS      := libpcap libndpi sqlite3 zlib
 DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libcriterion-dev zlib1g-dev pkg-config
-# Only the real-kernel tests need these; they skip cleanly without them.
-TEST_DEB_PKGS := iproute2
+# Optional test tools: the real-kernel tests need iproute2 (they skip cleanly without it);
+# t_merge.sh and t_pcapng.sh compare with tshark and mergecap (and skip those checks without).
+TEST_DEB_PKGS := iproute2 tshark
 
 B         ?= build
 CC        ?= cc
