@@ -11,8 +11,9 @@ VERSION   := 0.1.0
 PKGS      := libpcap libndpi sqlite3 zlib
 DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libcriterion-dev zlib1g-dev pkg-config
 # Tests that skip cleanly without them: the real-kernel tests (iproute2), the browser test of
-# the HTML report (chromium, chromium-driver, python3), the man page test (man-db, groff-base).
-TEST_DEB_PKGS := iproute2 chromium chromium-driver python3 man-db groff-base
+# the HTML report (chromium, chromium-driver, python3), the man page test (man-db, groff-base);
+# t_merge.sh and t_pcapng.sh compare with tshark and mergecap (and skip those checks without).
+TEST_DEB_PKGS := iproute2 chromium chromium-driver python3 man-db groff-base tshark
 
 B         ?= build
 CC        ?= cc
@@ -30,7 +31,11 @@ DISSECT_SRC  := $(wildcard dissect/*.c)
 ANALYZER_SRC := $(wildcard analyzer/*.c)
 STORAGE_SRC  := $(wildcard storage/*.c)
 REPORT_SRC   := $(wildcard report/*.c)
-CLI_SRC      := $(wildcard cli/*.c)
+# The capture readers (files, gzip, libpcap and the pcapng reader, the merge) are also a library,
+# so that the fuzz targets and unit tests read captures exactly as finscope does.
+INPUT_SRC    := cli/capture_source.c cli/gz_stream.c cli/pcapng_read.c cli/input_set.c \
+                cli/record_filter.c cli/errbuf.c
+CLI_SRC      := $(filter-out $(INPUT_SRC),$(wildcard cli/*.c))
 TESTLIB_SRC  := $(wildcard tests/lib/*.c)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 TOOL_SRC     := $(wildcard tests/tools/*.c)
@@ -40,6 +45,7 @@ LIB_DISSECT  := $(B)/libdissect.a
 LIB_ANALYZER := $(B)/libanalyzer.a
 LIB_STORAGE  := $(B)/libstorage.a
 LIB_REPORT   := $(B)/libreport.a
+LIB_INPUT    := $(B)/libinput.a
 LIB_TESTLIB  := $(B)/libtesthelp.a
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS    := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
@@ -69,6 +75,7 @@ $(LIB_DISSECT):  $(call objs,$(DISSECT_SRC))
 $(LIB_ANALYZER): $(call objs,$(ANALYZER_SRC))
 $(LIB_STORAGE):  $(call objs,$(STORAGE_SRC))
 $(LIB_REPORT):   $(call objs,$(REPORT_SRC)) $(B)/report/assets.o
+$(LIB_INPUT):    $(call objs,$(INPUT_SRC))
 $(LIB_TESTLIB):  $(call objs,$(TESTLIB_SRC))
 # The HTML report's style and script, built into the program (report/embed.sh).
 REPORT_ASSETS := report/page.css report/page.js
@@ -81,7 +88,7 @@ $(B)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/finscope: $(call objs,$(CLI_SRC)) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+$(B)/finscope: $(call objs,$(CLI_SRC)) $(LIB_INPUT) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
 # The top-level ./finscope is a copy of the normal build (what README and the hook run).
@@ -102,14 +109,16 @@ $(B)/tests/test_storage%:  $(B)/tests/unit/test_storage%.o  $(LIB_TESTLIB) $(LIB
 	$(link_test)
 $(B)/tests/test_report%:   $(B)/tests/unit/test_report%.o   $(LIB_TESTLIB) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(link_test)
+$(B)/tests/test_input%:    $(B)/tests/unit/test_input%.o    $(LIB_TESTLIB) $(LIB_INPUT) $(LIB_DISSECT)
+	$(link_test)
 # Helper programs for the end-to-end tests (capture maker, query tool, kernel peers).
-$(B)/tests/%: $(B)/tests/tools/%.o $(LIB_TESTLIB) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+$(B)/tests/%: $(B)/tests/tools/%.o $(LIB_TESTLIB) $(LIB_INPUT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
-$(B)/tests/replay_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/standalone_main.o $(LIB_ANALYZER) $(LIB_DISSECT)
+$(B)/tests/replay_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/standalone_main.o $(LIB_INPUT) $(LIB_ANALYZER) $(LIB_DISSECT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
@@ -154,8 +163,8 @@ fuzz: deps
 	$(MAKE) --no-print-directory B=build-fuzz CC=clang OPT="-O1 -g" EXTRA_CFLAGS="$(FUZZ_FLAGS)" \
 	    LDFLAGS="-fsanitize=address,undefined" fuzz-build
 	@sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
-fuzz-build: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES)) $(B)/tests/fuzzseeds
-$(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(LIB_ANALYZER) $(LIB_DISSECT)
+fuzz-build: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES)) $(B)/tests/fuzzseeds $(B)/tests/mkcap
+$(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(LIB_INPUT) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $^ $(LDFLAGS) $(LDLIBS) -o $@
 
 # ---- demo, install, clean -----------------------------------------------------------------------

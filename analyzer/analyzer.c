@@ -3,8 +3,8 @@
  * emission through the sink, lingering for late RSTs, eviction when the table is full.
  *
  * Invariants relied on:
- *  - a flow is on exactly one timeout queue; `now_us` never runs backwards, so a queue's head
- *    is its first flow to expire (flow_table.c);
+ *  - a flow is on exactly one timeout queue; `now_us` never runs backwards and every flow is
+ *    queued at `now_us`, so a queue's head is its first flow to expire (flow_table.c);
  *  - an emitted flow keeps no events, anomalies or nDPI state; it only lingers (Q_LINGER) so a
  *    late RST can still be tied to it, and is freed when its linger time ends;
  *  - after a sink error the analyzer refuses further work (returns -1): the caller stops.
@@ -19,8 +19,7 @@ struct analyzer {
     struct sink sink;
     struct flow_table *flows;
     struct dpi *dpi;          /* NULL when DPI is off */
-    int64_t now_us;
-    int64_t latest_pkt_us;    /* latest packet time seen; packets never go back before it */
+    int64_t now_us;           /* the clock: the latest packet time seen (or advanced to) */
     bool failed;
     struct analyzer_stats st;
 };
@@ -53,6 +52,16 @@ struct analyzer *analyzer_new(const struct analyzer_config *c, const struct sink
         return NULL;
     }
     return a;
+}
+
+int analyzer_reset(struct analyzer *a)
+{
+    flow_table_free(a->flows);
+    a->flows = flow_table_new();
+    a->now_us = 0;
+    memset(&a->st, 0, sizeof a->st);
+    a->failed = !a->flows;        /* out of memory: refuse work, as after a sink error */
+    return a->failed ? -1 : 0;
 }
 
 void analyzer_free(struct analyzer *a)
@@ -302,7 +311,8 @@ static void account(struct flow *f, const struct packet *p, uint8_t dir)
     f->pkts[dir]++;
     f->bytes[dir] += p->payload_len;
     f->ip_bytes[dir] += p->ip_len;
-    f->last_ts_us = p->ts_us;
+    if (p->ts_us > f->last_ts_us)
+        f->last_ts_us = p->ts_us;  /* the latest of its packets' own times */
 }
 
 static void process(struct analyzer *a, struct flow *f, const struct packet *p, uint64_t pkt_no,
@@ -320,7 +330,7 @@ static void process(struct analyzer *a, struct flow *f, const struct packet *p, 
         zeek_packet(&f->zeek, dir == DIR_ORIG, p, &none);
     }
     if (a->dpi && !f->dpi.done)
-        dpi_feed(a->dpi, &f->dpi, p, dir == DIR_ORIG);
+        dpi_feed(a->dpi, &f->dpi, p, dir == DIR_ORIG, a->now_us);
     flow_queue_put(a->flows, f, queue_for(f), a->now_us);
 }
 
@@ -341,17 +351,11 @@ int analyzer_packet(struct analyzer *a, const struct packet *p, uint64_t packet_
     if (a->failed)
         return -1;
     a->st.packets++;
+    /* The clock never runs back: a packet earlier than one before it is timed (timeouts,
+     * idle order, nDPI) as if at the latest time seen, but everything recorded of it (first_ts,
+     * last_ts, event, anomaly and close times) keeps its own time (docs/teardown.md §4). */
     if (p->ts_us > a->now_us)
         a->now_us = p->ts_us;
-    /* A packet earlier than one before it is taken as being at the latest packet time seen,
-     * so that what is recorded (last_ts, close times, event times) never runs back either. */
-    struct packet at_latest;
-    if (a->st.packets > 1 && p->ts_us < a->latest_pkt_us) {
-        at_latest = *p;
-        at_latest.ts_us = a->latest_pkt_us;
-        p = &at_latest;
-    }
-    a->latest_pkt_us = p->ts_us;
     if (expire(a) != 0)
         return -1;
     struct flow_key k;

@@ -161,13 +161,19 @@ struct analyzer;
 
 /* NULL when out of memory or when nDPI cannot be initialised (dpi on). */
 struct analyzer *analyzer_new(const struct analyzer_config *c, const struct sink *s);
-/* One decoded packet, numbered from 1 within the run. Packets must come in capture order;
- * a timestamp earlier than the last one is treated as equal to it (timeouts never run back). */
+/* One decoded packet, numbered from 1 within the run, in capture order. The analyzer's clock
+ * is the latest packet time seen: a packet earlier than that is timed as if at the clock
+ * (timeouts never run back), while its own time is what is recorded of it. */
 int analyzer_packet(struct analyzer *a, const struct packet *p, uint64_t packet_no);
 /* Emits flows whose timeouts have passed at `now_us` (live capture calls this on a timer). */
 int analyzer_advance(struct analyzer *a, int64_t now_us);
 /* End of input: every flow still alive is emitted with the verdict it has. */
 int analyzer_finish(struct analyzer *a);
+/* Forgets every flow (none is emitted), the clock and the counters: the analyzer is as if just
+ * created, with the same configuration, sink and nDPI detection module (which is costly to
+ * set up; it keeps its protocol tables and the few caches of hosts it has classified). For
+ * running many inputs through one analyzer (fuzz/). -1 when out of memory. */
+int analyzer_reset(struct analyzer *a);
 void analyzer_get_stats(const struct analyzer *a, struct analyzer_stats *st);
 void analyzer_free(struct analyzer *a);
 

@@ -132,7 +132,8 @@ static bool feedable(const struct packet *p)
            p->ip_caplen <= UINT16_MAX;
 }
 
-bool dpi_feed(struct dpi *d, struct dpi_label *l, const struct packet *p, bool from_orig)
+bool dpi_feed(struct dpi *d, struct dpi_label *l, const struct packet *p, bool from_orig,
+              int64_t now_us)
 {
     (void)from_orig;  /* nDPI tells the directions apart itself, from the IP header */
     if (l->done)
@@ -142,7 +143,7 @@ bool dpi_feed(struct dpi *d, struct dpi_label *l, const struct packet *p, bool f
     if (!l->state && !(l->state = calloc(1, sizeof *l->state)))
         return false;
     struct ndpi_flow_struct *flow = &l->state->flow;
-    uint64_t time_ms = p->ts_us > 0 ? (uint64_t)p->ts_us / 1000 : 0;
+    uint64_t time_ms = now_us > 0 ? (uint64_t)now_us / 1000 : 0;
     ndpi_protocol proto = ndpi_detection_process_packet(d->ndpi, flow, p->ip_hdr,
                                                         (unsigned short)p->ip_caplen, time_ms);
     l->packets_fed++;

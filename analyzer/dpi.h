@@ -32,10 +32,12 @@ struct dpi *dpi_new(void);                 /* NULL on failure */
 void dpi_free(struct dpi *d);
 const char *dpi_version(void);             /* "nDPI 4.2.0" */
 
-/* Feeds one packet of the flow (from_orig: sent by the originator). Returns true once
+/* Feeds one packet of the flow (from_orig: sent by the originator) at the analyzer's clock
+ * `now_us` (never earlier than a packet before it). Returns true once
  * detection is final (labels filled, state freed); gives up by itself after a bounded number
  * of packets. Returns false and leaves the label unchanged if memory runs out. */
-bool dpi_feed(struct dpi *d, struct dpi_label *l, const struct packet *p, bool from_orig);
+bool dpi_feed(struct dpi *d, struct dpi_label *l, const struct packet *p, bool from_orig,
+              int64_t now_us);
 /* Flow ends without a final verdict: nDPI's best guess (ndpi_detection_giveup), state freed.
  * Safe to call when done already or when no packet was ever fed ("Unknown"). */
 void dpi_finish(struct dpi *d, struct dpi_label *l);

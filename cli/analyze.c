@@ -2,10 +2,12 @@
  * analyze.c — `finscope analyze FILE...`: the run from start to exit status.
  *
  *   parse arguments, check the filter's syntax (exit 2 when it does not compile)
- *   for each FILE in order: open it (an unusable file is reported and skipped: exit 1 later);
- *       at the first usable one, open the result file, create the analyzer, begin the run;
- *       read its records (analyze_read.c); then say if it held no packets, or records too
- *       damaged or cut short to decode (they are counted in decode_errors, not guessed at)
+ *   open every FILE and read its first record (an unusable file is reported and skipped:
+ *       exit 1 later); if any is usable, open the result file, create the analyzer, begin
+ *       the run
+ *   read all the files' records merged in time order (analyze_read.c, input_set.h); as each
+ *       file ends, say if it was cut short, held no packets, or records too damaged to decode
+ *       (they are counted in decode_errors, not guessed at)
  *   finish: analyzer_finish (every flow still alive is emitted), run_end, storage_close,
  *       summary on stdout
  *
@@ -132,97 +134,75 @@ static int finish(struct analyze_run *r)
 
 /* ---- the files ----------------------------------------------------------------------------- */
 
-/* Decode failures that mean a damaged or cut-short record; not_ip and ip_fragment are
- * ordinary traffic finscope does not analyze, and say nothing about the file. */
-static bool damaged_reason(int reason)
+/* Opens file `file_no` and reads its first record; an unusable file is reported and left out
+ * (exit 1 later). */
+static void open_input(struct analyze_run *r, int file_no)
 {
-    return reason != DISSECT_OK && reason != DISSECT_NOT_IP && reason != DISSECT_IP_FRAGMENT;
-}
-
-/* How many problems have been kept so far (to tell whether reading a file reported one). */
-static size_t problems_kept(const struct analyze_run *r)
-{
-    return strlen(r->problems) + r->problems_dropped;
-}
-
-/* After a file was read: one warning if it held no record at all (and reading it reported
- * nothing else), or if some of its records could not be decoded because they are damaged. */
-static void report_file_records(struct analyze_run *r, const struct capture_source *cs,
-                                const struct run_totals *before, size_t problems_before)
-{
-    if (r->failed || stop_signal_received())
-        return;
-    const struct run_totals *now = &r->pl.totals;
-    uint64_t records = now->packets - before->packets;
-    if (records == 0) {
-        if (problems_kept(r) != problems_before)
-            return;               /* reading it already said what went wrong */
-        if (r->args->filter)
-            run_report(r, false, "%s: no packet matches the filter", cs->display_name);
-        else
-            run_report(r, false, "%s: no packets in this capture (nothing to analyze)",
-                       cs->display_name);
-        return;
-    }
-    char reasons[256] = "";
-    uint64_t damaged = 0;
-    for (int i = DISSECT_OK + 1; i < DISSECT_REASON_COUNT; i++) {
-        uint64_t n = now->decode_errors[i] - before->decode_errors[i];
-        if (n == 0 || !damaged_reason(i))
-            continue;
-        damaged += n;
-        size_t used = strlen(reasons);
-        snprintf(reasons + used, sizeof reasons - used, "%s%s %llu", used ? ", " : "",
-                 dissect_reason_name((enum dissect_result)i), (unsigned long long)n);
-    }
-    if (damaged > 0)
-        run_report(r, false, "%s: %llu of %llu records damaged or cut short, counted and not "
-                   "analyzed (%s)", cs->display_name, (unsigned long long)damaged,
-                   (unsigned long long)records, reasons);
-}
-
-static void analyze_file(struct analyze_run *r, int file_no)
-{
-    struct capture_source cs;
     char err[PCAP_ERRBUF_SIZE + 256];
-    if (capture_open(r->args->files[file_no], &cs, err, sizeof err) != 0) {
-        run_report(r, true, "%s: %s", cs.display_name, err);
+    const char *path = r->args->files[file_no];
+    if (input_set_add(&r->in, file_no, path, err, sizeof err) != 0) {
+        const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+        run_report(r, true, "%s: %s", name, err);
         r->file_refused = true;
         return;
     }
-    if (r->args->filter && capture_set_filter(&cs, r->args->filter, err, sizeof err) != 0) {
+    const struct capture_source *cs = &r->in.files[file_no].cs;
+    if (r->filter && cs->linktype >= 0 &&
+        record_filter_prepare(r->filter, cs->linktype, err, sizeof err) != 0) {
         char link[64];
         run_report(r, true, "%s: the filter cannot be used with link type %s (%s)",
-                   cs.display_name, dissect_link_name(cs.linktype, link, sizeof link), err);
+                   cs->display_name, dissect_link_name(cs->linktype, link, sizeof link), err);
         r->file_refused = true;
-    } else if (r->begun || begin_run(r) == 0) {
-        struct run_totals before = r->pl.totals;
-        size_t problems_before = problems_kept(r);
-        run_read_capture(r, &cs, file_no);
-        report_file_records(r, &cs, &before, problems_before);
+        input_set_drop(&r->in, file_no);
     }
-    capture_close(&cs);
+}
+
+static bool any_input(const struct analyze_run *r)
+{
+    for (int i = 0; i < r->in.nfiles; i++)
+        if (r->in.files[i].added)
+            return true;
+    return false;
+}
+
+/* Opens every file, then reads them all, merged in time order, into one run. */
+static void analyze_inputs(struct analyze_run *r)
+{
+    for (int i = 0; i < r->args->nfiles && !stop_signal_received(); i++)
+        open_input(r, i);
+    if (!any_input(r) || stop_signal_received() || begin_run(r) != 0)
+        return;
+    run_read_inputs(r);
 }
 
 static int analyze_files(const struct analyze_args *args, const char *options)
 {
     char err[PCAP_ERRBUF_SIZE];
-    if (args->filter && capture_check_filter(args->filter, err, sizeof err) != 0) {
+    struct record_filter *filter = NULL;
+    if (args->filter && !(filter = record_filter_new(args->filter, err, sizeof err))) {
         fprintf(stderr, "finscope analyze: the filter does not compile: %s\n"
                         "See 'man pcap-filter' for the syntax.\n", err);
         return 2;
     }
     char *source = words_join(args->nfiles, args->files, false);
-    if (!source || stop_signal_install() != 0) {
+    struct file_stats *stats = calloc((size_t)args->nfiles, sizeof *stats);
+    struct analyze_run r = {.args = args, .source = source, .options = options,
+                            .filter = filter, .stats = stats};
+    if (!source || !stats || input_set_init(&r.in, args->nfiles) != 0 ||
+        stop_signal_install() != 0) {
         fprintf(stderr, "finscope: cannot start: out of resources\n");
+        input_set_free(&r.in);
+        record_filter_free(filter);
+        free(stats);
         free(source);
         return 1;
     }
-    struct analyze_run r = {.args = args, .source = source, .options = options};
     progress_init(&r.progress, !args->quiet && isatty(STDERR_FILENO));
-    for (int i = 0; i < args->nfiles && !r.failed && !stop_signal_received(); i++)
-        analyze_file(&r, i);
+    analyze_inputs(&r);
+    input_set_free(&r.in);
     int status = finish(&r);
+    record_filter_free(filter);
+    free(stats);
     free(source);
     return status;
 }

@@ -31,6 +31,8 @@ struct gz_stream {
     unsigned in_size;
     uint64_t bytes_in;            /* bytes read from fd */
     uint64_t bytes_out;
+    unsigned char peeked[8];      /* bytes produced by gz_stream_peek, handed out first */
+    unsigned npeeked, peek_at;
     int errnum;                   /* zlib's code for the first problem, Z_OK until then */
     char error[160];              /* its message */
 };
@@ -137,21 +139,48 @@ static size_t copy_some(struct gz_stream *s, unsigned char *buf, unsigned want)
     return n;
 }
 
-static ssize_t read_cookie(void *cookie, char *buf, size_t size)
+/* Up to `want` bytes of output; 0 at the end of the data or after a problem (in s->error). */
+static size_t produce(struct gz_stream *s, unsigned char *buf, unsigned want)
 {
-    struct gz_stream *s = cookie;
-    unsigned want = size > INT_MAX ? INT_MAX : (unsigned)size;
     size_t got = 0;
     while (got == 0 && s->errnum == Z_OK && s->mode != GZ_DONE) {
         if (s->mode == GZ_LOOK && look(s, s->bytes_out == 0 && !s->z_ready) < 0)
             break;
         if (s->mode == GZ_INFLATE)
-            got = inflate_some(s, (unsigned char *)buf, want);
-        else if (s->mode == GZ_COPY && (got = copy_some(s, (unsigned char *)buf, want)) == 0)
+            got = inflate_some(s, buf, want);
+        else if (s->mode == GZ_COPY && (got = copy_some(s, buf, want)) == 0)
             s->mode = GZ_DONE;
     }
     s->bytes_out += got;
-    return (ssize_t)got;          /* 0: end of data; the problem, if any, is in s->error */
+    return got;
+}
+
+static ssize_t read_cookie(void *cookie, char *buf, size_t size)
+{
+    struct gz_stream *s = cookie;
+    unsigned want = size > INT_MAX ? INT_MAX : (unsigned)size;
+    if (s->peek_at < s->npeeked) {  /* what gz_stream_peek looked at comes first */
+        unsigned n = s->npeeked - s->peek_at;
+        n = n < want ? n : want;
+        memcpy(buf, s->peeked + s->peek_at, n);
+        s->peek_at += n;
+        return (ssize_t)n;
+    }
+    return (ssize_t)produce(s, (unsigned char *)buf, want);
+}
+
+size_t gz_stream_peek(struct gz_stream *gz, void *buf, size_t n)
+{
+    if (n > sizeof gz->peeked)
+        n = sizeof gz->peeked;
+    while (gz->npeeked < n) {
+        size_t got = produce(gz, gz->peeked + gz->npeeked, (unsigned)(n - gz->npeeked));
+        if (got == 0)
+            break;
+        gz->npeeked += (unsigned)got;
+    }
+    memcpy(buf, gz->peeked, gz->npeeked);
+    return gz->npeeked;
 }
 
 static int close_cookie(void *cookie)

@@ -21,6 +21,10 @@ struct gz_stream;
  * slowly (tcpdump -w -) wants a small `buffer_bytes`; a file a large one. */
 FILE *gz_stream_open(int fd, unsigned buffer_bytes, struct gz_stream **gz);
 
+/* Decompresses the first n (at most 8) bytes of the data and copies them to buf without
+ * consuming them: the stream still hands them out first. Call before the first read. Returns
+ * how many there were (fewer at the end of the data or on a problem). */
+size_t gz_stream_peek(struct gz_stream *gz, void *buf, size_t n);
 /* Bytes of the compressed file consumed so far (for progress). */
 int64_t gz_stream_compressed_offset(const struct gz_stream *gz);
 /* Bytes handed out after decompression so far. */

@@ -64,7 +64,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
         return;
     if (r->dump)
         pcap_dump((u_char *)r->dump, h, data);
-    if (pipeline_record(&r->pl, r->cap.linktype, h, data) != 0) {
+    if (pipeline_record(&r->pl, r->cap.linktype, pipeline_record_time_us(h), h->caplen, h->len,
+                        data) < 0) {
         fail(r, "the analysis stopped: out of memory");
         pcap_breakloop(r->cap.pcap);
     }

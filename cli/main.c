@@ -6,6 +6,8 @@
  *   capture -> source -> dissect -> analyzer -> sink -> storage -> result file (SQLite)
  *
  *   source    cli/capture_source.c   a pcap/pcapng file, plain or gzip, or stdin, via libpcap
+ *                                    or finscope's pcapng reader (cli/pcapng_read.c); several
+ *                                    files merged by record time (cli/input_set.c)
  *   dissect   dissect/dissect.h      captured bytes -> struct packet; pure and bounds-checked
  *   analyzer  analyzer/analyzer.h    flow table, TCP tracking, the RFC 9293 release state
  *                                    machine per endpoint, verdicts, anomalies, nDPI labels

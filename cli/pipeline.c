@@ -63,27 +63,26 @@ int64_t pipeline_record_time_us(const struct pcap_pkthdr *h)
     return sec * 1000000 + usec;
 }
 
-int pipeline_record(struct pipeline *p, int linktype, const struct pcap_pkthdr *h,
-                    const u_char *data)
+int pipeline_record(struct pipeline *p, int linktype, int64_t ts_us, uint32_t caplen,
+                    uint32_t len, const u_char *data)
 {
     struct run_totals *t = &p->totals;
-    int64_t ts = pipeline_record_time_us(h);
     p->packet_no++;
     t->packets++;
-    t->bytes += h->len;
+    t->bytes += len;
     if (t->packets == 1)
-        t->first_pkt_us = ts;
-    if (t->packets == 1 || ts > t->last_pkt_us)
-        t->last_pkt_us = ts;
+        t->first_pkt_us = ts_us;
+    if (t->packets == 1 || ts_us > t->last_pkt_us)
+        t->last_pkt_us = ts_us;
     struct packet pkt;
-    enum dissect_result res = dissect_packet(linktype, data, h->caplen, h->len, &pkt);
+    enum dissect_result res = dissect_packet(linktype, data, caplen, len, &pkt);
     if (res != DISSECT_OK) {
         if (res > DISSECT_OK && res < DISSECT_REASON_COUNT)
             t->decode_errors[res]++;
-        return 0;
+        return (int)res;
     }
-    pkt.ts_us = ts;
-    return analyzer_packet(p->an, &pkt, p->packet_no);
+    pkt.ts_us = ts_us;
+    return analyzer_packet(p->an, &pkt, p->packet_no) == 0 ? DISSECT_OK : -1;
 }
 
 void pipeline_count_flows(struct pipeline *p)

@@ -34,10 +34,11 @@ int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer
 /* A record's capture time in Unix microseconds; seconds clamped to [0, 10^12] (pipeline.c). */
 int64_t pipeline_record_time_us(const struct pcap_pkthdr *h);
 
-/* Counts one captured record, decodes it, and analyzes it when it decodes (else counts the
- * reason). -1 when the analyzer or the sink failed. */
-int pipeline_record(struct pipeline *p, int linktype, const struct pcap_pkthdr *h,
-                    const u_char *data);
+/* Counts one captured record (at `ts_us`, `caplen` of `len` bytes), decodes it, and analyzes
+ * it when it decodes (else counts the reason). Returns DISSECT_OK when it was analyzed, the
+ * reason (> 0) when it did not decode, -1 when the analyzer or the sink failed. */
+int pipeline_record(struct pipeline *p, int linktype, int64_t ts_us, uint32_t caplen,
+                    uint32_t len, const u_char *data);
 
 /* Copies the analyzer's flow counts into the totals. */
 void pipeline_count_flows(struct pipeline *p);

@@ -8,6 +8,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/fuzz/corpus" "$top/fuzz/crashes"
 "$b/tests/fuzzseeds" "$top/fuzz/corpus" "$top"/data/crafted/*.pcap "$top"/data/kernel/*.pcap \
     "$top"/data/demo.pcap >/dev/null 2>&1 || true
+# pcapng files that libpcap refuses, for finscope's pcapng reader: the crafted scenarios spread
+# over interfaces of three link types, in sections of both byte orders.
+mkdir -p "$top/fuzz/corpus/capture"
+"$b/tests/mkcap" --pcapng "$top/fuzz/corpus/capture" >/dev/null 2>&1 || true
+# Compressed input too (zlib behind the stream, gz_stream_peek): two small captures gzipped.
+for f in "$top/fuzz/corpus/capture/graceful_client.pcapng" "$top/data/crafted/rejected.pcap"; do
+    [ -e "$f" ] && gzip -c "$f" >"$top/fuzz/corpus/capture/$(basename "$f").gz"
+done
 # Plus a sample of the small captures of the shared public corpus, when it is there: many link
 # types, pcapng, real payloads for nDPI. They seed fuzz/corpus/ only (ignored by git), never data/.
 shared="$top/../shared/corpus"

@@ -8,7 +8,8 @@
 #
 # Inputs: data/fuzz/{dissect,analyzer,capture}/*; seeds from every capture under data/ (made
 # by $TOOLS/fuzzseeds: the capture itself, its first frames, its first TCP flow); and the
-# synthetic captures of $TOOLS/floodcap (pcap and pcapng, with and without damage).
+# synthetic captures of $TOOLS/floodcap (pcap and pcapng, with and without damage), and the
+# crafted scenarios as pcapng spread over several interfaces ($TOOLS/mkcap --pcapng).
 # Environment: TOOLS (FINSCOPE unused). Exit 0 pass, 1 fail, 77 skip when there is nothing.
 
 set -u
@@ -43,6 +44,11 @@ if [ -s "$tmp/captures" ] && [ -x "$TOOLS/fuzzseeds" ]; then
         { echo "fuzzseeds failed"; exit 1; }
     # gzip captures are not read by fuzzseeds (libpcap): give them to the capture target as is.
     grep '\.gz$' "$tmp/captures" | while IFS= read -r f; do cp "$f" "$seeds/capture/"; done
+fi
+# pcapng files libpcap refuses (every crafted scenario spread over interfaces of different link
+# types, sections of both byte orders): for finscope's pcapng reader, as they are.
+if [ -x "$TOOLS/mkcap" ]; then
+    "$TOOLS/mkcap" --pcapng "$seeds/capture" || { echo "mkcap --pcapng failed"; exit 1; }
 fi
 
 failed=0

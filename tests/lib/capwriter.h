@@ -6,6 +6,10 @@
  *   cw_pcap   a classic pcap file (little-endian; microsecond or nanosecond magic) with a chosen
  *             link type, and a clock: every record is stamped with the writer's clock, which
  *             then advances by a fixed step. The clock starts at CW_START_S (2026-01-01T00:00Z).
+ *             Or a pcapng file: sections in either byte order, interfaces of any link type,
+ *             snaplen, if_tsresol and if_tsoffset, records as Enhanced, Simple or obsolete
+ *             Packet Blocks, and any other block; "spread" writes every record on the next of a
+ *             set of interfaces, starting new sections as it goes (cw_pcapng_open_spread).
  *   cw_frame  one frame: link header (Ethernet with optional 802.1Q tags, Linux SLL2, or raw
  *             IP) + IPv4 (header checksum) or IPv6 + TCP (options MSS/WS/SACK-perm/SACK/TS,
  *             checksum over the pseudo-header) or UDP (checksum).
@@ -39,14 +43,37 @@
 
 /* ---- pcap file ------------------------------------------------------------------------------- */
 
+#define CW_MAX_IFACES 8
+
+/* A pcapng interface (Interface Description Block). */
+struct cw_iface {
+    int linktype;
+    uint32_t snaplen;           /* 0: no limit; records are cut to it */
+    int tsresol;                /* if_tsresol byte (6: microseconds, 9: ns, 0x94: 2^-20 s), or
+                                 * -1 for no option (microseconds) */
+    int64_t tsoffset;           /* if_tsoffset seconds; 0: no option */
+};
+
+enum cw_block { CW_EPB = 0, CW_PB, CW_SPB };   /* how pcapng records are written */
+
 struct cw_pcap {
     FILE *f;
-    int linktype;
+    int linktype;               /* of the records written next (pcapng: their interface's) */
     bool nsec;                  /* nanosecond magic (0xa1b23c4d) instead of microsecond */
     int64_t now_ns;             /* time of the next record, Unix nanoseconds */
     int64_t step_ns;            /* added to now_ns after each record */
     uint64_t records;           /* records written */
     int err;                    /* 0, or the first errno-like failure (sticky) */
+    /* pcapng only */
+    bool pcapng;
+    bool big_endian;            /* this section's byte order */
+    struct cw_iface ifaces[CW_MAX_IFACES];   /* described in this section */
+    uint32_t nifaces;
+    uint32_t iface;             /* records are written on this one */
+    enum cw_block block;
+    uint32_t sections;          /* section headers written */
+    struct cw_iface spread[CW_MAX_IFACES];   /* cw_pcapng_open_spread's interfaces */
+    uint32_t nspread, section_every;
 };
 
 /* Creates `path` and writes the file header. 0, or -1 with w->err set. */
@@ -60,6 +87,28 @@ int cw_pcap_write_at(struct cw_pcap *w, int64_t ts_ns, const uint8_t *frame, uin
 void cw_wait(struct cw_pcap *w, int64_t us);
 /* Flushes and closes; -1 when any write or the close failed. */
 int cw_pcap_close(struct cw_pcap *w);
+
+/* Creates a pcapng file and writes its first Section Header Block in the given byte order; no
+ * interface yet (the clock as for cw_pcap_open). 0, or -1 with w->err set. */
+int cw_pcapng_open(struct cw_pcap *w, const char *path, bool big_endian);
+/* A new section (its interfaces are numbered from 0 again). */
+int cw_pcapng_section(struct cw_pcap *w, bool big_endian);
+/* Describes an interface in this section and writes the next records on it (as w->block);
+ * returns its number, or -1. */
+int cw_pcapng_interface(struct cw_pcap *w, const struct cw_iface *ifc);
+/* The next records go on interface `iface` of this section, as `block`. */
+void cw_pcapng_use(struct cw_pcap *w, uint32_t iface, enum cw_block block);
+/* Any block: `type` and `body` (padded to 4 bytes; lengths written around it). */
+int cw_pcapng_block(struct cw_pcap *w, uint32_t type, const void *body, uint32_t len);
+/* Bytes as they are, for malformed files. */
+int cw_pcapng_raw(struct cw_pcap *w, const void *bytes, uint32_t len);
+/* A pcapng file whose records each go on the next of `n` interfaces (round robin, w->linktype
+ * following, so conversations build their frames for it), alternately as Enhanced and
+ * obsolete Packet Blocks; after every `section_every` records a new section begins in the
+ * other byte order, describing the same interfaces in a turned order, after a name
+ * resolution, a statistics, a custom and an unknown block. */
+int cw_pcapng_open_spread(struct cw_pcap *w, const char *path, const struct cw_iface *ifaces,
+                          uint32_t n, uint32_t section_every);
 
 /* ---- frames ---------------------------------------------------------------------------------- */
 

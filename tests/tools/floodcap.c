@@ -13,6 +13,8 @@
  *                           (connection i on interface i % 2)
  *   floodcap mixed N OUT    pcapng: N connections on an Ethernet interface, then a second
  *                           interface of link type RAW (101) and N more connections on it
+ *   floodcap unsupported N OUT  the same, but the second interface says link type USER0
+ *                           (147), which finscope does not decode (its frames are raw IP)
  *
  * Connection i (from 0) of `conns`: 10.0.0.1:(40000 + i) -> 10.0.0.2:80, starting at
  * 2026-01-01T00:00:00Z + i seconds, one packet every 1 ms:
@@ -197,14 +199,15 @@ static void write_pcapng_two_eth(struct out *o, uint32_t n)
     }
 }
 
-/* An Ethernet interface with n connections, then a RAW interface with n more. */
-static void write_pcapng_mixed(struct out *o, uint32_t n)
+/* An Ethernet interface with n connections, then a RAW interface (that says it is of
+ * `second_linktype`) with n more. */
+static void write_pcapng_mixed(struct out *o, uint32_t n, int second_linktype)
 {
     pcapng_shb(o->f);
     pcapng_idb(o->f, CW_LINK_EN10MB);
     for (uint32_t i = 0; i < n; i++)
         write_conn(o, i);
-    pcapng_idb(o->f, CW_LINK_RAW);
+    pcapng_idb(o->f, second_linktype);
     o->iface = 1;
     o->linktype = CW_LINK_RAW;
     for (uint32_t i = n; i < 2 * n; i++)
@@ -213,7 +216,7 @@ static void write_pcapng_mixed(struct out *o, uint32_t n)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: floodcap syn|rst|conns|pcapng|mixed N OUT\n");
+    fprintf(stderr, "usage: floodcap syn|rst|conns|pcapng|mixed|unsupported N OUT\n");
     return 2;
 }
 
@@ -241,7 +244,8 @@ int main(int argc, char **argv)
     char *end;
     unsigned long n = strtoul(argv[2], &end, 10);
     const char *mode = argv[1];
-    bool pcapng = strcmp(mode, "pcapng") == 0 || strcmp(mode, "mixed") == 0;
+    bool pcapng = strcmp(mode, "pcapng") == 0 || strcmp(mode, "mixed") == 0 ||
+                  strcmp(mode, "unsupported") == 0;
     bool known = pcapng || strcmp(mode, "syn") == 0 || strcmp(mode, "rst") == 0 ||
                  strcmp(mode, "conns") == 0;
     if (*end || end == argv[2] || n > 10000000 || !known)
@@ -258,7 +262,7 @@ int main(int argc, char **argv)
     else if (strcmp(mode, "pcapng") == 0)
         write_pcapng_two_eth(&o, (uint32_t)n);
     else
-        write_pcapng_mixed(&o, (uint32_t)n);
+        write_pcapng_mixed(&o, (uint32_t)n, mode[0] == 'm' ? CW_LINK_RAW : 147);
     if (close_out(&o) != 0) {
         fprintf(stderr, "floodcap: cannot write %s\n", argv[3]);
         return 1;

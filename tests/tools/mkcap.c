@@ -2,6 +2,13 @@
  * mkcap.c — writes the project's crafted captures, deterministic byte for byte.
  *
  *   mkcap OUTDIR [NAME...]   every crafted scenario (or the named ones) as OUTDIR/NAME.pcap
+ *   mkcap --pcapng OUTDIR [NAME...]
+ *                            the same as OUTDIR/NAME.pcapng, spread over three interfaces of
+ *                            different link types (the scenario's, RAW, and LINUX_SLL2 or
+ *                            EN10MB; the scenario's own for all three when it has VLAN tags,
+ *                            which a flow's key includes), snapshot lengths and timestamp
+ *                            resolutions, in sections of both byte orders (cw_pcapng_open_spread):
+ *                            the same packets at the same times, so the same expected results
  *   mkcap --demo FILE        the demo capture (data/demo.pcap)
  *   mkcap --hostile FILE     two connections whose server names are markup (HTTP Host, TLS
  *                            SNI), both reset: for the HTML report's escaping tests
@@ -528,45 +535,46 @@ struct scenario {
     int linktype;
     bool nsec;
     void (*build)(struct cw_pcap *w);
+    bool vlans;                   /* has VLAN tags: a pcapng spread keeps to its link type */
 };
 
 static const struct scenario SCENARIOS[] = {
-    {"graceful_client", CW_LINK_EN10MB, false, sc_graceful_client},
-    {"graceful_server", CW_LINK_EN10MB, false, sc_graceful_server},
-    {"simultaneous_close", CW_LINK_EN10MB, false, sc_simultaneous_close},
-    {"half_close_then_close", CW_LINK_EN10MB, false, sc_half_close_then_close},
-    {"half_close_open", CW_LINK_EN10MB, false, sc_half_close_open},
-    {"rst_originator", CW_LINK_EN10MB, false, sc_rst_originator},
-    {"rst_responder", CW_LINK_EN10MB, false, sc_rst_responder},
-    {"rst_inexact_challenge", CW_LINK_EN10MB, false, sc_rst_inexact_challenge},
-    {"rst_inexact_accepted", CW_LINK_EN10MB, false, sc_rst_inexact_accepted},
-    {"rst_out_of_window", CW_LINK_EN10MB, false, sc_rst_out_of_window},
-    {"rst_ack_mismatch", CW_LINK_EN10MB, false, sc_rst_ack_mismatch},
-    {"rst_with_data", CW_LINK_EN10MB, false, sc_rst_with_data},
-    {"rst_after_close", CW_LINK_EN10MB, false, sc_rst_after_close},
-    {"rst_stray", CW_LINK_EN10MB, false, sc_rst_stray},
-    {"rejected", CW_LINK_EN10MB, false, sc_rejected},
-    {"unanswered", CW_LINK_EN10MB, false, sc_unanswered},
-    {"open_at_end", CW_LINK_EN10MB, false, sc_open_at_end},
-    {"seq_wraparound", CW_LINK_EN10MB, false, sc_seq_wraparound},
-    {"window_scale", CW_LINK_EN10MB, false, sc_window_scale},
-    {"fin_out_of_order", CW_LINK_EN10MB, false, sc_fin_out_of_order},
-    {"fin_retransmitted", CW_LINK_EN10MB, false, sc_fin_retransmitted},
-    {"fin_with_data", CW_LINK_EN10MB, false, sc_fin_with_data},
-    {"data_after_fin", CW_LINK_EN10MB, false, sc_data_after_fin},
-    {"data_after_rst", CW_LINK_EN10MB, false, sc_data_after_rst},
-    {"multiple_rst", CW_LINK_EN10MB, false, sc_multiple_rst},
-    {"fin_not_acked", CW_LINK_EN10MB, false, sc_fin_not_acked},
-    {"invalid_flags", CW_LINK_EN10MB, false, sc_invalid_flags},
-    {"ack_of_unseen_data", CW_LINK_EN10MB, false, sc_ack_of_unseen_data},
-    {"midstream_close", CW_LINK_EN10MB, false, sc_midstream_close},
-    {"port_reuse", CW_LINK_EN10MB, false, sc_port_reuse},
-    {"challenge_loop", CW_LINK_EN10MB, false, sc_challenge_loop},
-    {"ipv6_graceful", CW_LINK_EN10MB, false, sc_ipv6_graceful},
-    {"vlan_graceful", CW_LINK_EN10MB, false, sc_vlan_graceful},
-    {"sll2_graceful", CW_LINK_LINUX_SLL2, true, sc_sll2_graceful},
-    {"abnormal_misc", CW_LINK_EN10MB, false, sc_abnormal_misc},
-    {"rst_during_half_close", CW_LINK_EN10MB, false, sc_rst_during_half_close},
+    {"graceful_client", CW_LINK_EN10MB, false, sc_graceful_client, false},
+    {"graceful_server", CW_LINK_EN10MB, false, sc_graceful_server, false},
+    {"simultaneous_close", CW_LINK_EN10MB, false, sc_simultaneous_close, false},
+    {"half_close_then_close", CW_LINK_EN10MB, false, sc_half_close_then_close, false},
+    {"half_close_open", CW_LINK_EN10MB, false, sc_half_close_open, false},
+    {"rst_originator", CW_LINK_EN10MB, false, sc_rst_originator, false},
+    {"rst_responder", CW_LINK_EN10MB, false, sc_rst_responder, false},
+    {"rst_inexact_challenge", CW_LINK_EN10MB, false, sc_rst_inexact_challenge, false},
+    {"rst_inexact_accepted", CW_LINK_EN10MB, false, sc_rst_inexact_accepted, false},
+    {"rst_out_of_window", CW_LINK_EN10MB, false, sc_rst_out_of_window, false},
+    {"rst_ack_mismatch", CW_LINK_EN10MB, false, sc_rst_ack_mismatch, false},
+    {"rst_with_data", CW_LINK_EN10MB, false, sc_rst_with_data, false},
+    {"rst_after_close", CW_LINK_EN10MB, false, sc_rst_after_close, false},
+    {"rst_stray", CW_LINK_EN10MB, false, sc_rst_stray, false},
+    {"rejected", CW_LINK_EN10MB, false, sc_rejected, false},
+    {"unanswered", CW_LINK_EN10MB, false, sc_unanswered, false},
+    {"open_at_end", CW_LINK_EN10MB, false, sc_open_at_end, false},
+    {"seq_wraparound", CW_LINK_EN10MB, false, sc_seq_wraparound, false},
+    {"window_scale", CW_LINK_EN10MB, false, sc_window_scale, false},
+    {"fin_out_of_order", CW_LINK_EN10MB, false, sc_fin_out_of_order, false},
+    {"fin_retransmitted", CW_LINK_EN10MB, false, sc_fin_retransmitted, false},
+    {"fin_with_data", CW_LINK_EN10MB, false, sc_fin_with_data, false},
+    {"data_after_fin", CW_LINK_EN10MB, false, sc_data_after_fin, false},
+    {"data_after_rst", CW_LINK_EN10MB, false, sc_data_after_rst, false},
+    {"multiple_rst", CW_LINK_EN10MB, false, sc_multiple_rst, false},
+    {"fin_not_acked", CW_LINK_EN10MB, false, sc_fin_not_acked, false},
+    {"invalid_flags", CW_LINK_EN10MB, false, sc_invalid_flags, false},
+    {"ack_of_unseen_data", CW_LINK_EN10MB, false, sc_ack_of_unseen_data, false},
+    {"midstream_close", CW_LINK_EN10MB, false, sc_midstream_close, false},
+    {"port_reuse", CW_LINK_EN10MB, false, sc_port_reuse, false},
+    {"challenge_loop", CW_LINK_EN10MB, false, sc_challenge_loop, false},
+    {"ipv6_graceful", CW_LINK_EN10MB, false, sc_ipv6_graceful, false},
+    {"vlan_graceful", CW_LINK_EN10MB, false, sc_vlan_graceful, true},
+    {"sll2_graceful", CW_LINK_LINUX_SLL2, true, sc_sll2_graceful, false},
+    {"abnormal_misc", CW_LINK_EN10MB, false, sc_abnormal_misc, false},
+    {"rst_during_half_close", CW_LINK_EN10MB, false, sc_rst_during_half_close, false},
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 
@@ -1189,15 +1197,38 @@ static int write_capture(const char *path, int linktype, bool nsec, void (*build
     return 0;
 }
 
-static int write_scenario(const char *dir, const struct scenario *s)
+/* The scenario as pcapng: three interfaces, a new section every 5 records. */
+static int write_spread(const char *path, const struct scenario *s)
+{
+    int other = s->linktype == CW_LINK_LINUX_SLL2 ? CW_LINK_EN10MB : CW_LINK_LINUX_SLL2;
+    const struct cw_iface ifaces[3] = {
+        {.linktype = s->linktype, .snaplen = 0, .tsresol = -1},
+        {.linktype = s->vlans ? s->linktype : CW_LINK_RAW, .snaplen = 262144, .tsresol = 9},
+        {.linktype = s->vlans ? s->linktype : other, .snaplen = 65535, .tsresol = 7,
+         .tsoffset = 1000000000},
+    };
+    struct cw_pcap w;
+    if (cw_pcapng_open_spread(&w, path, ifaces, 3, 5) < 0) {
+        fprintf(stderr, "mkcap: cannot create %s\n", path);
+        return -1;
+    }
+    s->build(&w);
+    if (cw_pcap_close(&w) < 0) {
+        fprintf(stderr, "mkcap: writing %s failed (error %d)\n", path, w.err);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_scenario(const char *dir, const struct scenario *s, bool pcapng)
 {
     char path[4096];
-    int n = snprintf(path, sizeof path, "%s/%s.pcap", dir, s->name);
+    int n = snprintf(path, sizeof path, "%s/%s.%s", dir, s->name, pcapng ? "pcapng" : "pcap");
     if (n < 0 || (size_t)n >= sizeof path) {
         fprintf(stderr, "mkcap: path too long\n");
         return -1;
     }
-    return write_capture(path, s->linktype, s->nsec, s->build);
+    return pcapng ? write_spread(path, s) : write_capture(path, s->linktype, s->nsec, s->build);
 }
 
 static const struct scenario *find_scenario(const char *name)
@@ -1210,8 +1241,8 @@ static const struct scenario *find_scenario(const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: mkcap OUTDIR [NAME...] | mkcap --demo FILE | mkcap --hostile FILE |"
-            " mkcap --list\n");
+    fprintf(stderr, "usage: mkcap [--pcapng] OUTDIR [NAME...] | mkcap --demo FILE |"
+            " mkcap --hostile FILE | mkcap --list\n");
     return 2;
 }
 
@@ -1226,12 +1257,15 @@ int main(int argc, char **argv)
         return write_capture(argv[2], CW_LINK_EN10MB, false, build_demo) < 0 ? 1 : 0;
     if (argc == 3 && strcmp(argv[1], "--hostile") == 0)
         return write_capture(argv[2], CW_LINK_EN10MB, false, build_hostile) < 0 ? 1 : 0;
+    bool pcapng = argc >= 2 && strcmp(argv[1], "--pcapng") == 0;
+    argc -= pcapng;
+    argv += pcapng;
     if (argc < 2 || argv[1][0] == '-')
         return usage();
     int rc = 0;
     if (argc == 2) {
         for (size_t i = 0; i < N_SCENARIOS; i++)
-            if (write_scenario(argv[1], &SCENARIOS[i]) < 0)
+            if (write_scenario(argv[1], &SCENARIOS[i], pcapng) < 0)
                 rc = 1;
         return rc;
     }
@@ -1240,7 +1274,7 @@ int main(int argc, char **argv)
         if (!s) {
             fprintf(stderr, "mkcap: no scenario named %s (mkcap --list)\n", argv[i]);
             rc = 1;
-        } else if (write_scenario(argv[1], s) < 0) {
+        } else if (write_scenario(argv[1], s, pcapng) < 0) {
             rc = 1;
         }
     }

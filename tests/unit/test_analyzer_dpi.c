@@ -131,7 +131,7 @@ static void send_seg(struct conv *c, bool from_cli, uint8_t flags, const void *d
     c->sent++;
     if (c->label.done)
         return;
-    bool final = dpi_feed(c->dpi, &c->label, &c->pkt, from_cli);
+    bool final = dpi_feed(c->dpi, &c->label, &c->pkt, from_cli, c->pkt.ts_us);
     cr_assert_eq(final, c->label.done, "dpi_feed's answer and label.done disagree");
     if (final)
         c->final_at = c->sent;
@@ -444,7 +444,7 @@ Test(dpi, truncated_datagram_is_not_fed)
     send_text(&c, true, "GET / HTTP/1.1\r\nHost: cut.example.net\r\n\r\n");
     c.label = (struct dpi_label){0};
     c.pkt.ip_caplen = c.pkt.ip_len - 10;                    /* snap length cut the payload */
-    cr_assert_not(dpi_feed(c.dpi, &c.label, &c.pkt, true));
+    cr_assert_not(dpi_feed(c.dpi, &c.label, &c.pkt, true, c.pkt.ts_us));
     cr_assert_null(c.label.state, "nothing allocated for a packet nDPI cannot use");
     cr_assert_eq(c.label.packets_fed, 0);
     conv_close(&c);
