@@ -136,7 +136,7 @@ static int finish(struct analyze_run *r)
  * ordinary traffic finscope does not analyze, and say nothing about the file. */
 static bool damaged_reason(int reason)
 {
-    return reason != DISSECT_OK && reason != DISSECT_NOT_IP && reason != DISSECT_IP_FRAGMENT;
+    return dissect_reason_is_error((enum dissect_result)reason);
 }
 
 /* How many problems have been kept so far (to tell whether reading a file reported one). */
