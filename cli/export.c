@@ -37,7 +37,9 @@ static const char HELP[] =
 "          uid is \"F\" + the flow id in base 62 (stable: the same flow, the same uid);\n"
 "          service is nDPI's protocol under Zeek's name (TLS -> ssl, HTTP -> http, ...);\n"
 "          like Zeek, duration and byte counts are unset (-) for a flow of duration 0;\n"
-"          local_orig, local_resp and tunnel_parents are unset, missed_bytes is 0;\n"
+"          tunnel_parents is the flow's tunnel (flows.tunnel, e.g. \"vxlan\n"
+"          10.0.0.1>10.0.0.2 vni 42\") as its one element, unset when it was not\n"
+"          tunnelled; local_orig and local_resp are unset, missed_bytes is 0;\n"
 "          #open and #close are the run's start and end (UTC; the export time when the\n"
 "          run is unfinished).\n"
 "  jsonl   one JSON object per line and flow: every column of the flows table\n"
@@ -249,6 +251,16 @@ static void zeek_string(FILE *out, const char *s)
     }
 }
 
+/* A set of at most one element: "-" when unset, else the element as zeek_string writes it
+ * (a tunnel's text never holds the set separator ','). */
+static void zeek_set_of_one(FILE *out, const char *s)
+{
+    if (!s || !*s)
+        fputc('-', out);
+    else
+        zeek_string(out, s);
+}
+
 static void zeek_count(FILE *out, const struct read_flow *f, enum read_flow_column c)
 {
     if (rf_null(f, c))
@@ -285,7 +297,9 @@ static void zeek_row(FILE *out, const struct read_flow *f)
     zeek_count(out, f, RF_resp_pkts);
     fputc('\t', out);
     zeek_count(out, f, RF_resp_ip_bytes);
-    fputs("\t-\n", out);                            /* tunnel_parents */
+    fputc('\t', out);
+    zeek_set_of_one(out, rf_text(f, RF_tunnel));    /* tunnel_parents */
+    fputc('\n', out);
 }
 
 /* Zeek's #open/#close time format, in UTC. */

@@ -90,8 +90,14 @@ static const char *const schema_v1[] = {
     NULL
 };
 
+/* Version 2 (issue 12): the outermost tunnel of each flow. */
+static const char *const schema_v2[] = {
+    "ALTER TABLE flows ADD COLUMN tunnel TEXT",
+    NULL
+};
+
 /* migrations[v] takes a file from version v to v + 1. */
-static const char *const *const migrations[] = { schema_v1 };
+static const char *const *const migrations[] = { schema_v1, schema_v2 };
 _Static_assert(sizeof migrations / sizeof *migrations == STORAGE_SCHEMA_VERSION,
                "one migration per schema version");
 

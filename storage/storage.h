@@ -22,7 +22,7 @@
 
 #include "analyzer/analyzer.h"
 
-#define STORAGE_SCHEMA_VERSION 1
+#define STORAGE_SCHEMA_VERSION 2
 
 struct storage;
 
