@@ -85,7 +85,7 @@ const char *dissect_link_name(int linktype, char *buf, size_t buflen);
 #define DISSECT_MAX_SACK 4
 #define DISSECT_MAX_TUNNEL 4   /* nested tunnels (struct tunnel kinds) in one frame */
 #define DISSECT_MAX_MPLS 8     /* MPLS labels in one stack */
-#define DISSECT_MAX_LAYERS 32  /* headers of any kind in one frame */
+#define DISSECT_MAX_LAYERS 64  /* headers of any kind in one frame */
 
 struct ip_addr {
     uint8_t family;           /* 4 or 6 */
