@@ -66,7 +66,7 @@ void flow_table_free(struct flow_table *t)
 
 /* A multiply-xorshift mix of n 64-bit words. Invariant: never 0, so a slot's hash alone never
  * looks like another's by accident of being unset, and a tunnel's hash never reads as "none". */
-static uint64_t mix_words(const uint64_t *w, size_t n)
+static inline uint64_t mix_words(const uint64_t *w, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (size_t i = 0; i < n; i++) {

@@ -12,7 +12,6 @@
 /* The decoder of each protocol (PR_DONE has none: the loop ends there). */
 static decoder_fn *const DECODERS[PR_COUNT] = {
     [PR_ETHERNET] = ether_decode,
-    [PR_ETHERTYPE] = ethertype_decode,
     [PR_VLAN] = vlan_decode,
     [PR_VNTAG] = vntag_decode,
     [PR_ETAG] = etag_decode,
@@ -27,14 +26,13 @@ static decoder_fn *const DECODERS[PR_COUNT] = {
     [PR_IP] = ip_any_decode,
     [PR_IPV4] = ipv4_decode,
     [PR_IPV6] = ipv6_decode,
-    [PR_L4] = l4_decode,
     [PR_GRE] = gre_decode,
 };
 
 enum dissect_result dissect_walk(struct cursor *c, struct packet *out)
 {
     for (unsigned layers = 0; c->next != PR_DONE; layers++) {
-        if (layers == DISSECT_MAX_LAYERS || c->next >= PR_COUNT)
+        if (layers == DISSECT_MAX_LAYERS)   /* c->next < PR_COUNT: set from enum proto */
             return DISSECT_TUNNEL_TOO_DEEP;
         enum dissect_result r = DECODERS[c->next](c, out);
         if (r != DISSECT_OK)
@@ -52,6 +50,10 @@ enum dissect_result dissect_packet(int linktype, const uint8_t *bytes, uint32_t 
     struct cursor c = {.f = {bytes, bytes ? caplen : 0}};
     /* A record claiming fewer bytes on the wire than were captured: trust the capture. */
     c.wire = wirelen > c.f.len ? wirelen : c.f.len;
+    if (linktype == 1) {      /* Ethernet, by far the most common: no table lookup */
+        c.next = PR_ETHERNET;
+        return dissect_walk(&c, out);
+    }
     enum dissect_result r = link_start(linktype, &c, out);
     if (r != DISSECT_OK)
         return r;

@@ -31,13 +31,12 @@ bool ethertype_known(uint16_t type)
     return ethertype_index(type) >= 0 || type == 0x0806;   /* ARP: a frame, if not IP */
 }
 
-enum dissect_result ethertype_decode(struct cursor *c, struct packet *out)
+enum dissect_result cur_next_ethertype(struct cursor *c, uint32_t n, uint16_t type)
 {
-    (void)out;
-    int i = ethertype_index(c->type);
+    int i = ethertype_index(type);
     if (i < 0)
         return DISSECT_NOT_IP;   /* ARP, LLDP, ... */
-    return cur_next(c, 0, (enum proto)ETHERTYPES[i].next);
+    return cur_next(c, n, (enum proto)ETHERTYPES[i].next);
 }
 
 /* What follows a type-or-length field: an ethertype, or (a length up to 1500) 802.2 LLC. */
@@ -45,7 +44,7 @@ static enum dissect_result type_or_length(struct cursor *c, uint32_t n, uint16_t
 {
     if (type <= 1500)
         return cur_next(c, n, PR_LLC);
-    return cur_next_type(c, n, PR_ETHERTYPE, type);
+    return cur_next_ethertype(c, n, type);
 }
 
 /* Destination, source, type or length. */
@@ -131,5 +130,5 @@ enum dissect_result llc_decode(struct cursor *c, struct packet *out)
         return DISSECT_NOT_IP;
     if (!span_be16(h, 6, &type))
         return DISSECT_TRUNC_LINK;
-    return cur_next_type(c, 8, PR_ETHERTYPE, type);
+    return cur_next_ethertype(c, 8, type);
 }

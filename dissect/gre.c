@@ -72,7 +72,7 @@ static enum dissect_result gre_v0(struct cursor *c, struct packet *out, struct s
         return r;
     if (aruba(proto))
         return cur_next(c, off, PR_WLAN);
-    return cur_next_type(c, off, PR_ETHERTYPE, proto);
+    return cur_next_ethertype(c, off, proto);
 }
 
 /* PPTP (RFC 2637 §4.1): key present, holding the payload length and the peer's call id;

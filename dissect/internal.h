@@ -10,7 +10,9 @@
  * How a frame is decoded (dissect.c): the link type's decoder (link.c) says which protocol
  * comes first; then a loop calls the decoder of the protocol named in cursor.next, each of
  * which reads its header at cursor.off, advances cursor.off past it and names what follows,
- * until one says PR_DONE or fails. No decoder calls another decoder's protocol recursively, and
+ * until one says PR_DONE or fails. Two steps are taken without the loop, as they are on every
+ * packet: an ethertype is resolved where it is read (cur_next_ethertype), and an IP decoder
+ * goes on to the IP payload (l4_decode) itself. No decoder calls another decoder's protocol recursively, and
  * the loop stops after DISSECT_MAX_LAYERS headers, so a frame nested in itself any number of
  * times costs at most that many steps.
  *
@@ -93,7 +95,6 @@ static inline struct span span_from(struct span s, uint32_t off)
 enum proto {
     PR_DONE = 0,              /* nothing more to decode */
     PR_ETHERNET,              /* Ethernet II or 802.3 header */
-    PR_ETHERTYPE,             /* a payload named by the ethertype in cursor.type */
     PR_VLAN,                  /* an 802.1Q/802.1ad tag (after its ethertype) */
     PR_VNTAG,                 /* VN-Tag (0x8926) */
     PR_ETAG,                  /* 802.1BR E-Tag (0x893F) */
@@ -107,8 +108,7 @@ enum proto {
     PR_WLAN,                  /* an IEEE 802.11 frame */
     PR_IP,                    /* IPv4 or IPv6, by the version nibble */
     PR_IPV4,
-    PR_IPV6,
-    PR_L4,                    /* the IP payload; cursor.type is the IP protocol */
+    PR_IPV6,                  /* (each IP decoder goes on to the IP payload, l4.c) */
     PR_GRE,
     PR_COUNT
 };
@@ -120,7 +120,6 @@ struct cursor {
     uint32_t wire;            /* the frame's length on the wire */
     uint32_t off;             /* where the next header starts */
     uint32_t ip_off;          /* where the innermost IP header starts */
-    uint16_t type;            /* PR_ETHERTYPE: the ethertype; PR_L4: the IP protocol */
     uint8_t next;             /* enum proto */
     uint8_t vlans;            /* VLAN tags in the current Ethernet header */
     bool wlan_datapad;        /* radiotap: the 802.11 header is padded to 4 bytes */
@@ -146,24 +145,19 @@ static inline enum dissect_result cur_next(struct cursor *c, uint32_t n, enum pr
     return DISSECT_OK;
 }
 
-/* The same for a payload named by an ethertype (or IP protocol). */
-static inline enum dissect_result cur_next_type(struct cursor *c, uint32_t n, enum proto next,
-                                                uint16_t type)
-{
-    c->type = type;
-    return cur_next(c, n, next);
-}
-
 /* A protocol's decoder: reads its header at c->off, then cur_next(...) or a reason. */
 typedef enum dissect_result decoder_fn(struct cursor *c, struct packet *out);
 
 /* link.c: sets up the cursor for the frame's first header by link type. */
 enum dissect_result link_start(int linktype, struct cursor *c, struct packet *out);
 
-/* ether.c; ethertype_known: the type is one finscope decodes (or ARP). */
+/* ether.c. cur_next_ethertype: moves past `n` header bytes to a payload named by an
+ * ethertype (the ethertype table), or not_ip; ethertype_known: the type is one finscope
+ * decodes (or ARP). */
+enum dissect_result cur_next_ethertype(struct cursor *c, uint32_t n, uint16_t type);
 bool ethertype_known(uint16_t type);
-decoder_fn ether_decode, ethertype_decode, vlan_decode, vntag_decode, etag_decode, pbb_decode,
-    fabricpath_decode, llc_decode;
+decoder_fn ether_decode, vlan_decode, vntag_decode, etag_decode, pbb_decode, fabricpath_decode,
+    llc_decode;
 /* mpls.c */
 decoder_fn mpls_decode;
 /* ppp.c */
@@ -176,8 +170,8 @@ enum dissect_result ppi_start(struct cursor *c, struct packet *out);
 enum dissect_result nflog_start(struct cursor *c, struct packet *out);
 /* ip.c */
 decoder_fn ip_any_decode, ipv4_decode, ipv6_decode;
-/* l4.c */
-decoder_fn l4_decode;
+/* l4.c: the IP payload at c->off, of IP protocol `proto` (called by the IP decoders). */
+enum dissect_result l4_decode(struct cursor *c, uint8_t proto, struct packet *out);
 /* gre.c */
 decoder_fn gre_decode;
 /* udp_tunnel.c: after a UDP header; leaves c->next = PR_DONE when the datagram is no tunnel. */

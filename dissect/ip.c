@@ -79,7 +79,8 @@ enum dissect_result ipv4_decode(struct cursor *c, struct packet *out)
     addr_set(&out->dst, 4, ip.p + 16, 4);
     if ((frag & 0x3FFF) != 0)   /* MF, or an offset */
         return fragment(out, id, frag, hlen);
-    return cur_next_type(c, hlen, PR_L4, proto);
+    c->off += hlen;
+    return l4_decode(c, proto, out);
 }
 
 /* Length of the extension header at `off` whose type is `nh`. */
@@ -190,7 +191,8 @@ enum dissect_result ipv6_decode(struct cursor *c, struct packet *out)
     r = ipv6_ext_chain(ip, nh, out, &l4_off);
     if (r != DISSECT_OK)
         return r;
-    return cur_next_type(c, l4_off, PR_L4, out->l4proto);
+    c->off += l4_off;
+    return l4_decode(c, out->l4proto, out);
 }
 
 /* IP of either version, by the version nibble (any other: refused by IPv4's check). */

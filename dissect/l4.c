@@ -97,13 +97,13 @@ static const struct {
     {IPPROTO_NUM_ICMPV6, icmp}, {4, ipv4_in_ip}, {41, ipv6_in_ip}, {47, gre},
 };
 
-enum dissect_result l4_decode(struct cursor *c, struct packet *out)
+enum dissect_result l4_decode(struct cursor *c, uint8_t proto, struct packet *out)
 {
     struct span l4 = cur_span(c);
     out->l4_len = out->ip_len - (c->off - c->ip_off);
     c->next = PR_DONE;
     for (size_t i = 0; i < sizeof IP_PROTOCOLS / sizeof *IP_PROTOCOLS; i++)
-        if (IP_PROTOCOLS[i].proto == c->type)
+        if (IP_PROTOCOLS[i].proto == proto)
             return IP_PROTOCOLS[i].decode(c, l4, out);
     set_payload(l4, 0, out);
     return DISSECT_OK;

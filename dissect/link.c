@@ -22,14 +22,14 @@ static enum dissect_result ethernet(struct cursor *c, struct packet *out)
     return cur_next(c, 0, PR_ETHERNET);
 }
 
-/* Linux cooked v1: 16 bytes, protocol (an ethertype, or 802.2 LLC as 4) in the last two. */
+/* Linux cooked v1: 16 bytes, protocol (an ethertype, or 4: 802.2 LLC) in the last two. */
 static enum dissect_result linux_sll(struct cursor *c, struct packet *out)
 {
     uint16_t type;
     (void)out;
     if (!span_be16(c->f, 14, &type))
         return DISSECT_TRUNC_LINK;
-    return cur_next_type(c, 16, PR_ETHERTYPE, type);
+    return type == 4 ? cur_next(c, 16, PR_LLC) : cur_next_ethertype(c, 16, type);
 }
 
 /* Linux cooked v2: 20 bytes, protocol (an ethertype) in the first two. */
@@ -39,7 +39,7 @@ static enum dissect_result linux_sll2(struct cursor *c, struct packet *out)
     (void)out;
     if (c->f.len < 20 || !span_be16(c->f, 0, &type))
         return DISSECT_TRUNC_LINK;
-    return cur_next_type(c, 20, PR_ETHERTYPE, type);
+    return type == 4 ? cur_next(c, 20, PR_LLC) : cur_next_ethertype(c, 20, type);
 }
 
 /* Address families BSD loopback headers use for IPv4 and IPv6 (they differ by OS). */

@@ -49,7 +49,7 @@ enum dissect_result ppp_framed_decode(struct cursor *c, struct packet *out)
     if ((addr == 0x0F || addr == 0x8F) && ctrl == 0x00) {   /* Cisco HDLC */
         if (!span_be16(h, 2, &type))
             return DISSECT_TRUNC_LINK;
-        return cur_next_type(c, 4, PR_ETHERTYPE, type);
+        return cur_next_ethertype(c, 4, type);
     }
     return cur_next(c, 0, PR_PPP);   /* address and control omitted */
 }

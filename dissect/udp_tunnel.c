@@ -13,10 +13,10 @@
 /* Enters the tunnel, then decodes `next` at `hdr_len` bytes into the UDP payload. */
 static enum dissect_result enter(struct cursor *c, struct packet *out, enum tunnel_kind kind,
                                  bool has_id, bool keyed, uint32_t id, uint32_t hdr_len,
-                                 enum proto next, uint16_t type)
+                                 enum proto next)
 {
     enum dissect_result r = tunnel_enter(out, kind, has_id, keyed, id);
-    return r != DISSECT_OK ? r : cur_next_type(c, hdr_len, next, type);
+    return r != DISSECT_OK ? r : cur_next(c, hdr_len, next);
 }
 
 /* Flags (I: a VNI is present), reserved, VNI (24 bits), reserved; an Ethernet frame. */
@@ -31,7 +31,7 @@ static enum dissect_result vxlan(struct cursor *c, struct packet *out)
         return DISSECT_TRUNC_ENCAP;
     if (!(flags & 0x08))
         return DISSECT_OK;
-    return enter(c, out, TUNNEL_VXLAN, true, true, vni >> 8, 8, PR_ETHERNET, 0);
+    return enter(c, out, TUNNEL_VXLAN, true, true, vni >> 8, 8, PR_ETHERNET);
 }
 
 /* Version (0) and options length, flags, protocol (an ethertype), VNI, options. */
@@ -50,7 +50,8 @@ static enum dissect_result geneve(struct cursor *c, struct packet *out)
     uint32_t len = 8 + (uint32_t)(first & 0x3F) * 4;
     if (len > cur_wire_left(c))
         return DISSECT_BAD_ENCAP;
-    return enter(c, out, TUNNEL_GENEVE, true, true, vni >> 8, len, PR_ETHERTYPE, proto);
+    enum dissect_result r = tunnel_enter(out, TUNNEL_GENEVE, true, true, vni >> 8);
+    return r != DISSECT_OK ? r : cur_next_ethertype(c, len, proto);
 }
 
 /* GTPv1-U: version 1 and PT 1, message type 255 (G-PDU: user data), length, TEID; with any
@@ -81,7 +82,7 @@ static enum dissect_result gtpu(struct cursor *c, struct packet *out)
                 return DISSECT_TRUNC_ENCAP;
         }
     }
-    return enter(c, out, TUNNEL_GTPU, true, false, teid, off, PR_IP, 0);
+    return enter(c, out, TUNNEL_GTPU, true, false, teid, off, PR_IP);
 }
 
 /* Optional authentication (0x0001) and origin indication (0x0000) headers, then an IPv6
@@ -103,7 +104,7 @@ static enum dissect_result teredo(struct cursor *c, struct packet *out)
         return DISSECT_TRUNC_ENCAP;
     if (version >> 4 != 6 || off + 40 + plen != left)
         return DISSECT_OK;
-    return enter(c, out, TUNNEL_TEREDO, false, false, 0, off, PR_IPV6, 0);
+    return enter(c, out, TUNNEL_TEREDO, false, false, 0, off, PR_IPV6);
 }
 
 /* AYIYA: identity length (2^n bytes) and type, signature length (4n bytes) and hash, auth
@@ -120,7 +121,7 @@ static enum dissect_result ayiya(struct cursor *c, struct packet *out)
     uint32_t len = 8 + (1u << (id >> 4)) + (uint32_t)(sig >> 4) * 4;
     if ((op & 0x0F) != 1 || (next != 4 && next != 41) || len > cur_wire_left(c))
         return DISSECT_OK;
-    return enter(c, out, TUNNEL_AYIYA, false, false, 0, len, next == 4 ? PR_IPV4 : PR_IPV6, 0);
+    return enter(c, out, TUNNEL_AYIYA, false, false, 0, len, next == 4 ? PR_IPV4 : PR_IPV6);
 }
 
 /* GRE in UDP: a GRE header (gre.c) with no bits set but C, K and S, version 0. */
