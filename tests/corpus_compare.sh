@@ -2,7 +2,7 @@
 # tests/corpus_compare.sh [-v] [-m MIN_PCT] [CORPUS_DIR] — how many of the TCP conversations
 # tshark finds in the public captures finscope finds too (issue 12). `make corpus-compare` runs
 # it over ../shared/corpus (SHARED_CORPUS=DIR for another) with -m 99.9; it is not part of
-# `make test`: it takes about 4 minutes on 2 cores, most of it tshark.
+# `make test`: it takes 4 to 7 minutes on 2 shared cores, most of it tshark.
 #
 # For each capture: `tshark -n -q -z conv,tcp -r F` (its TCP conversation table) and
 # `finscope analyze -q --no-dpi F -o DB` (its flows with proto = 'tcp'). A conversation is
