@@ -49,13 +49,13 @@ LIB_INPUT    := $(B)/libinput.a
 LIB_TESTLIB  := $(B)/libtesthelp.a
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS    := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC))
-FUZZ_NAMES   := dissect analyzer capture
+FUZZ_NAMES   := dissect analyzer capture defrag
 # Each fuzz target also built as a plain program that replays files (data/fuzz/, seeds).
 REPLAY_BINS  := $(patsubst %,$(B)/tests/replay_%,$(FUZZ_NAMES))
 DEPS_STAMP   := build/.deps-ok
 
 .PHONY: all deps test-deps test unit e2e check demo clean install install-files uninstall bench \
-        corpus fuzz fuzz-build ndpi-compare
+        corpus corpus-compare fuzz fuzz-build ndpi-compare
 all: deps $(B)/finscope finscope
 
 # ---- dependencies -------------------------------------------------------------------------------
@@ -147,6 +147,14 @@ $(B)/bench/corpusmix: $(B)/bench/corpusmix.o
 bench: deps $(B)/finscope $(B)/bench/gencap $(B)/bench/readloop $(B)/tests/sqlq
 	@FINSCOPE=$(abspath $(B)/finscope) GENCAP=$(abspath $(B)/bench/gencap) \
 	    READLOOP=$(abspath $(B)/bench/readloop) SQLQ=$(abspath $(B)/tests/sqlq) sh bench/run.sh
+
+# ---- TCP conversations against tshark's over the shared corpus (tests/corpus_compare.sh) ------
+# Prints the share of tshark's TCP conversations finscope has as TCP flows; fails below 99.9%.
+SHARED_CORPUS ?= ../shared/corpus
+corpus-compare: deps $(B)/finscope $(B)/tests/sqlq
+	@sh tests/install-deps.sh --optional tshark
+	@FINSCOPE=$(abspath $(B)/finscope) TOOLS=$(abspath $(B)/tests) \
+	    sh tests/corpus_compare.sh -m 99.9 $(SHARED_CORPUS)
 
 # ---- nDPI labels against ndpiReader over the shared nDPI corpus (tests/ndpi_compare.sh) --------
 NDPI_CORPUS ?= ../shared/corpus/ndpi

@@ -335,12 +335,12 @@ static void process(struct analyzer *a, struct flow *f, const struct packet *p, 
 }
 
 static struct flow *new_flow(struct analyzer *a, const struct flow_key *k,
-                             const struct packet *p, uint8_t side)
+                             const struct flow_tunnel *tun, const struct packet *p, uint8_t side)
 {
     while (flow_table_count(a->flows) >= a->cfg.max_flows && !a->failed)
         if (evict_one(a) != 0)
             return NULL;
-    struct flow *f = flow_table_add(a->flows, k);
+    struct flow *f = flow_table_add(a->flows, k, tun);
     if (f)
         flow_start(f, p, side);
     return f;
@@ -359,9 +359,10 @@ int analyzer_packet(struct analyzer *a, const struct packet *p, uint64_t packet_
     if (expire(a) != 0)
         return -1;
     struct flow_key k;
+    struct flow_tunnel tun;
     uint8_t side;
-    flow_key_of(p, &k, &side);
-    struct flow *f = flow_table_find(a->flows, &k);
+    flow_key_of(p, &k, &tun, &side);
+    struct flow *f = flow_table_find(a->flows, &k, &tun);
     if (f && starts_new_connection(f, p, side == f->orig_side ? DIR_ORIG : DIR_RESP)) {
         if (!f->emitted && emit(a, f, "port_reuse") != 0)
             return -1;
@@ -370,7 +371,7 @@ int analyzer_packet(struct analyzer *a, const struct packet *p, uint64_t packet_
     }
     if (f && f->emitted)
         return lingering_packet(a, f, p, packet_no, side == f->orig_side ? DIR_ORIG : DIR_RESP);
-    if (!f && !(f = new_flow(a, &k, p, side)))
+    if (!f && !(f = new_flow(a, &k, &tun, p, side)))
         return -1;
     process(a, f, p, packet_no, side == f->orig_side ? DIR_ORIG : DIR_RESP);
     return 0;

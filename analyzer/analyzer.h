@@ -74,6 +74,8 @@ struct flow_record {
     char proto[8];                /* "tcp", "udp", "icmp", "icmp6", or the number as text */
     struct ip_addr orig_addr, resp_addr;
     uint16_t orig_port, resp_port, vlan;
+    char tunnel[DISSECT_TUNNEL_STRLEN];  /* dissect_tunnel_str() of the outermost tunnel of
+                                            the flow's first packet; "" when not tunnelled */
     int64_t first_ts_us, last_ts_us;
     uint64_t pkts[2], bytes[2];   /* per direction: packets, L4 payload bytes (by IP length) */
     uint64_t ip_bytes[2];         /* per direction: IP bytes */

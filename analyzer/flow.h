@@ -19,13 +19,35 @@
 #include "analyzer/dpi.h"
 #include "analyzer/zeek.h"
 
-/* Canonical key: the two (address, port) ends in a fixed order, so both directions match. */
+/* Canonical key: the two (address, port) ends in a fixed order, so both directions match.
+ * A tunnelled flow's key also holds a hash of its tunnel's identity; the identity itself
+ * (struct flow_tunnel) is compared only when the hashes are equal, so an untunnelled flow's key
+ * stays six words with nothing more to compare. */
 struct flow_key {
     uint8_t addr[2][16];
     uint16_t port[2];
     uint16_t vlan;
     uint8_t family;           /* 4 or 6 */
     uint8_t l4proto;
+    uint64_t tunnel;          /* hash of flow_tunnel.id, never 0; 0: not tunnelled */
+};
+
+/* The outermost tunnel's identity as the same in both directions: its kind, the two outer
+ * addresses in a fixed order, and its id where the id names the tunnel both ways (VNI, GRE
+ * key, ERSPAN session; not a GTP-U TEID, which each direction picks). Zero-padded. */
+struct flow_tunnel_id {
+    uint8_t kind;             /* enum tunnel_kind */
+    uint8_t family;           /* outer IP version */
+    uint8_t pad[2];
+    uint32_t id;              /* 0 when not keyed */
+    uint8_t addr[2][16];      /* the lower address first */
+};
+
+/* A tunnelled flow's tunnel: what tells it apart, and what its flows.tunnel text shows (the
+ * tunnel as the flow's first packet came through it: outer source > destination, the id). */
+struct flow_tunnel {
+    struct flow_tunnel_id id;
+    struct tunnel first;
 };
 
 /* One TCP direction's sequence space, as seen from its sender (teardown-spec §2). */
@@ -78,6 +100,7 @@ struct pending_rst {
 
 struct flow {
     struct flow_key key;
+    struct flow_tunnel *tunnel;   /* NULL when not tunnelled (key.tunnel 0) */
     uint8_t orig_side;        /* which key end (0/1) is the originator */
     uint8_t queue;            /* enum flow_queue */
     bool emitted;             /* handed to the sink; lingering */
@@ -123,11 +146,16 @@ struct flow {
 struct flow_table;
 struct flow_table *flow_table_new(void);
 void flow_table_free(struct flow_table *t);
-/* Builds the canonical key of a packet; *side = which key end the packet's source is. */
-void flow_key_of(const struct packet *p, struct flow_key *k, uint8_t *side);
-struct flow *flow_table_find(struct flow_table *t, const struct flow_key *k);
-/* Inserts a zeroed flow for k; NULL when out of memory. */
-struct flow *flow_table_add(struct flow_table *t, const struct flow_key *k);
+/* Builds the canonical key of a packet; *side = which key end the packet's source is. For a
+ * tunnelled packet also *tun, which the two calls below then need (untouched otherwise). */
+void flow_key_of(const struct packet *p, struct flow_key *k, struct flow_tunnel *tun,
+                 uint8_t *side);
+struct flow *flow_table_find(struct flow_table *t, const struct flow_key *k,
+                             const struct flow_tunnel *tun);
+/* Inserts a zeroed flow for k (with a copy of *tun when k->tunnel is set); NULL when out of
+ * memory. */
+struct flow *flow_table_add(struct flow_table *t, const struct flow_key *k,
+                            const struct flow_tunnel *tun);
 /* Removes and frees the flow (and its records and DPI state). */
 void flow_table_remove(struct flow_table *t, struct flow *f);
 size_t flow_table_count(const struct flow_table *t);

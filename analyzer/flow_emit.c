@@ -89,6 +89,8 @@ static void fill_endpoints(const struct flow *f, struct flow_record *r)
     r->orig_port = f->key.port[o];
     r->resp_port = f->key.port[!o];
     r->vlan = f->key.vlan;
+    if (f->tunnel)
+        dissect_tunnel_str(&f->tunnel->first, f->key.family, r->tunnel, sizeof r->tunnel);
 }
 
 static void fill_tcp(const struct flow *f, struct flow_record *r)

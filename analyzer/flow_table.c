@@ -4,7 +4,8 @@
  * The table is open addressing with linear probing over an array of slots, kept at most half
  * full and grown by doubling; deletion shifts the following entries back, so there are no
  * tombstones. A slot holds the flow's key hash next to its pointer, so a probe reads the
- * flow itself (a likely cache miss) only when the hashes are equal. A flow is allocated once when it starts and freed when it leaves: the
+ * flow itself (a likely cache miss) only when the hashes are equal. A flow is allocated once
+ * when it starts (with its tunnel's identity, when tunnelled) and freed when it leaves: the
  * per-packet path allocates nothing.
  *
  * Queues: each live flow is on exactly one doubly linked list, by timeout class. Within a list
@@ -46,6 +47,7 @@ struct flow_table *flow_table_new(void)
 static void flow_destroy(struct flow *f)
 {
     dpi_release(&f->dpi);
+    free(f->tunnel);
     free(f->events);
     free(f->anomalies);
     free(f);
@@ -62,8 +64,39 @@ void flow_table_free(struct flow_table *t)
     free(t);
 }
 
+/* A multiply-xorshift mix of n 64-bit words. Invariant: never 0, so a slot's hash alone never
+ * looks like another's by accident of being unset, and a tunnel's hash never reads as "none". */
+static inline uint64_t mix_words(const uint64_t *w, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+    }
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 29;
+    return h | 1;
+}
+
+/* The tunnel's identity, the same for both directions (flow.h), and its hash. */
+static uint64_t tunnel_id_of(const struct tunnel *t, struct flow_tunnel_id *id)
+{
+    size_t alen = t->src.family == 6 ? 16 : 4;
+    bool src_low = memcmp(t->src.bytes, t->dst.bytes, alen) <= 0;
+    memset(id, 0, sizeof *id);
+    id->kind = t->kind;
+    id->family = t->src.family;
+    id->id = t->id_keyed ? t->id : 0;
+    memcpy(id->addr[0], src_low ? t->src.bytes : t->dst.bytes, alen);
+    memcpy(id->addr[1], src_low ? t->dst.bytes : t->src.bytes, alen);
+    uint64_t w[(sizeof *id + 7) / 8] = { 0 };
+    memcpy(w, id, sizeof *id);
+    return mix_words(w, sizeof w / sizeof w[0]);
+}
+
 /* Orders the two ends so that both directions of a flow build the same key. */
-void flow_key_of(const struct packet *p, struct flow_key *k, uint8_t *side)
+void flow_key_of(const struct packet *p, struct flow_key *k, struct flow_tunnel *tun,
+                 uint8_t *side)
 {
     size_t alen = p->ip_version == 6 ? 16 : 4;
     int c = memcmp(p->src.bytes, p->dst.bytes, alen);
@@ -78,40 +111,43 @@ void flow_key_of(const struct packet *p, struct flow_key *k, uint8_t *side)
     k->vlan = p->vlan;
     k->family = p->ip_version;
     k->l4proto = p->l4proto;
+    if (p->tunnel.kind != TUNNEL_NONE) {
+        k->tunnel = tunnel_id_of(&p->tunnel, &tun->id);
+        tun->first = p->tunnel;
+    }
     *side = s;
 }
 
-/* A multiply-xorshift mix of the key's 64-bit words (keys are zero-padded, so every byte is
- * stable). Invariant: never 0, so a slot's hash alone never looks like another's by accident
- * of being unset. */
+/* The key's hash: keys are zero-padded, so every byte is stable. */
 static uint64_t key_hash(const struct flow_key *k)
 {
     uint64_t w[(sizeof *k + 7) / 8] = { 0 };
     memcpy(w, k, sizeof *k);
-    uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
-        h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 31;
-    }
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 29;
-    return h | 1;
+    return mix_words(w, sizeof w / sizeof w[0]);
 }
 
-/* The slot holding key k (hash h), or the empty slot where it would go. */
-static size_t slot_of(const struct flow_table *t, const struct flow_key *k, uint64_t h)
+/* Whether flow f is the one for key k and tunnel tun. */
+static bool flow_is(const struct flow *f, const struct flow_key *k, const struct flow_tunnel *tun)
+{
+    return memcmp(&f->key, k, sizeof *k) == 0 &&
+           (k->tunnel == 0 || memcmp(&f->tunnel->id, &tun->id, sizeof tun->id) == 0);
+}
+
+/* The slot holding key k (hash h) in tunnel tun, or the empty slot where it would go. */
+static size_t slot_of(const struct flow_table *t, const struct flow_key *k,
+                      const struct flow_tunnel *tun, uint64_t h)
 {
     size_t mask = t->cap - 1;
     size_t i = h & mask;
-    while (t->slots[i].flow && (t->slots[i].hash != h ||
-                                memcmp(&t->slots[i].flow->key, k, sizeof *k) != 0))
+    while (t->slots[i].flow && (t->slots[i].hash != h || !flow_is(t->slots[i].flow, k, tun)))
         i = (i + 1) & mask;
     return i;
 }
 
-struct flow *flow_table_find(struct flow_table *t, const struct flow_key *k)
+struct flow *flow_table_find(struct flow_table *t, const struct flow_key *k,
+                             const struct flow_tunnel *tun)
 {
-    return t->slots[slot_of(t, k, key_hash(k))].flow;
+    return t->slots[slot_of(t, k, tun, key_hash(k))].flow;
 }
 
 static int grow(struct flow_table *t)
@@ -126,22 +162,29 @@ static int grow(struct flow_table *t)
     t->cap = old_cap * 2;
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].flow)
-            t->slots[slot_of(t, &old[i].flow->key, old[i].hash)] = old[i];
+            t->slots[slot_of(t, &old[i].flow->key, old[i].flow->tunnel, old[i].hash)] = old[i];
     free(old);
     return 0;
 }
 
-struct flow *flow_table_add(struct flow_table *t, const struct flow_key *k)
+struct flow *flow_table_add(struct flow_table *t, const struct flow_key *k,
+                            const struct flow_tunnel *tun)
 {
     if ((t->count + 1) * 2 > t->cap && grow(t) != 0)
         return NULL;
     struct flow *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
+    if (k->tunnel && !(f->tunnel = malloc(sizeof *f->tunnel))) {
+        free(f);
+        return NULL;
+    }
+    if (k->tunnel)
+        *f->tunnel = *tun;
     f->key = *k;
     f->queue = Q_COUNT;       /* on no queue yet */
     uint64_t h = key_hash(k);
-    t->slots[slot_of(t, k, h)] = (struct slot){ h, f };
+    t->slots[slot_of(t, k, tun, h)] = (struct slot){ h, f };
     t->count++;
     return f;
 }
@@ -185,7 +228,7 @@ size_t flow_queue_len(const struct flow_table *t, enum flow_queue q)
 void flow_table_remove(struct flow_table *t, struct flow *f)
 {
     size_t mask = t->cap - 1;
-    size_t i = slot_of(t, &f->key, key_hash(&f->key));
+    size_t i = slot_of(t, &f->key, f->tunnel, key_hash(&f->key));
     queue_unlink(t, f);
     t->slots[i] = (struct slot){ 0, NULL };
     for (size_t j = (i + 1) & mask; t->slots[j].flow; j = (j + 1) & mask) {

@@ -64,11 +64,12 @@ static void report_time_back(struct analyze_run *r, const struct capture_source 
                (unsigned long long)fs->back_first, (double)fs->back_by_us / 1e6, more);
 }
 
-/* Decode failures that mean a damaged or cut-short record; not_ip and ip_fragment are
- * ordinary traffic finscope does not analyze, and say nothing about the file. */
+/* Decode failures that mean a damaged or cut-short record; not_ip, ip_fragment, 802.11
+ * management frames and the like are ordinary traffic finscope does not analyze, and say
+ * nothing about the file (dissect_reason_is_error). */
 static bool damaged_reason(int reason)
 {
-    return reason != DISSECT_OK && reason != DISSECT_NOT_IP && reason != DISSECT_IP_FRAGMENT;
+    return dissect_reason_is_error((enum dissect_result)reason);
 }
 
 static void tally(struct link_tally *t, int linktype)

@@ -41,6 +41,9 @@ int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer
     if (!p->an)
         return open_failed(p, "cannot start the analyzer: out of memory, or nDPI failed to "
                               "initialise", err, errlen);
+    p->defrag = ip_defrag_new();
+    if (!p->defrag)
+        return open_failed(p, "cannot start the analyzer: out of memory", err, errlen);
     if (p->sink.run_begin(p->sink.ctx, info) != 0)
         return open_failed(p, "cannot record the run", err, errlen);
     return 0;
@@ -74,15 +77,21 @@ int pipeline_record(struct pipeline *p, int linktype, int64_t ts_us, uint32_t ca
         t->first_pkt_us = ts_us;
     if (t->packets == 1 || ts_us > t->last_pkt_us)
         t->last_pkt_us = ts_us;
-    struct packet pkt;
+    struct packet pkt, whole;
+    struct packet *use = &pkt;
     enum dissect_result res = dissect_packet(linktype, data, caplen, len, &pkt);
+    if (res == DISSECT_IP_FRAGMENT && pkt.ip_version == 4) {
+        if (!ip_defrag_add(p->defrag, &pkt, ts_us, &whole, &res, t->decode_errors))
+            return DISSECT_OK;    /* held (or dropped and counted by ip_defrag) */
+        use = &whole;
+    }
     if (res != DISSECT_OK) {
         if (res > DISSECT_OK && res < DISSECT_REASON_COUNT)
             t->decode_errors[res]++;
         return (int)res;
     }
-    pkt.ts_us = ts_us;
-    return analyzer_packet(p->an, &pkt, p->packet_no) == 0 ? DISSECT_OK : -1;
+    use->ts_us = ts_us;
+    return analyzer_packet(p->an, use, p->packet_no) == 0 ? DISSECT_OK : -1;
 }
 
 void pipeline_count_flows(struct pipeline *p)
@@ -104,6 +113,7 @@ int pipeline_end(struct pipeline *p, bool failed, bool complete, const char *err
     int rc = 0;
     if (!failed && analyzer_finish(p->an) != 0)
         rc = -1;
+    ip_defrag_flush(p->defrag, p->totals.decode_errors);
     pipeline_count_flows(p);
     p->totals.complete = complete && rc == 0;
     p->totals.error = error;
@@ -118,6 +128,8 @@ int pipeline_close(struct pipeline *p)
     p->writer = NULL;
     analyzer_free(p->an);
     p->an = NULL;
+    ip_defrag_free(p->defrag);
+    p->defrag = NULL;
     int rc = storage_close(p->st);
     p->st = NULL;
     return rc;

@@ -1,7 +1,8 @@
 /*
  * pipeline.h — what `analyze` and `live` share: the result file, the analyzer writing into it
  * through the storage sink on a writer thread (sink_thread), the run's totals, and the step
- * that takes one captured record through the dissector into the analyzer.
+ * that takes one captured record through the dissector (and, for IPv4 fragments, the
+ * reassembly stage, analyzer/ip_defrag.h) into the analyzer.
  *
  * Invariant: after pipeline_open() succeeds, the run is recorded (run_begin) and must be
  * ended with pipeline_end(); pipeline_close() frees everything and is safe on any state.
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "analyzer/analyzer.h"
+#include "analyzer/ip_defrag.h"
 #include "storage/storage.h"
 
 struct pipeline {
@@ -22,6 +24,7 @@ struct pipeline {
     struct sink_thread *writer;
     struct sink sink;             /* the writer thread's */
     struct analyzer *an;
+    struct ip_defrag *defrag;     /* IPv4 fragments waiting for the rest of their datagram */
     struct run_totals totals;
     uint64_t packet_no;           /* records taken in this run so far */
 };
@@ -35,8 +38,11 @@ int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer
 int64_t pipeline_record_time_us(const struct pcap_pkthdr *h);
 
 /* Counts one captured record (at `ts_us`, `caplen` of `len` bytes), decodes it, and analyzes
- * it when it decodes (else counts the reason). Returns DISSECT_OK when it was analyzed, the
- * reason (> 0) when it did not decode, -1 when the analyzer or the sink failed. */
+ * it when it decodes (else counts the reason). An IPv4 fragment is held until its datagram is
+ * complete, which is then analyzed as one packet (at the time of its last fragment);
+ * fragments that never make a datagram are counted by reason (frag_*) in the run's totals.
+ * Returns DISSECT_OK when it was analyzed or held, the reason (> 0) when it did not decode,
+ * -1 when the analyzer or the sink failed. */
 int pipeline_record(struct pipeline *p, int linktype, int64_t ts_us, uint32_t caplen,
                     uint32_t len, const u_char *data);
 
@@ -46,8 +52,9 @@ void pipeline_count_flows(struct pipeline *p);
 /* Commits what is pending and updates the run's counters. */
 int pipeline_checkpoint(struct pipeline *p);
 
-/* Emits every flow still alive (analyzer_finish) unless `failed`, then ends the run with
- * `complete` and `error`. -1 when any of it failed. */
+/* Emits every flow still alive (analyzer_finish) unless `failed`, counts the fragments still
+ * held (frag_incomplete), then ends the run with `complete` and `error`. -1 when any of it
+ * failed. */
 int pipeline_end(struct pipeline *p, bool failed, bool complete, const char *error);
 
 /* Frees the analyzer and closes the result file; -1 when the close failed. */

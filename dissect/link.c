@@ -1,138 +1,157 @@
 /*
- * link.c — link-layer headers: Ethernet (with up to DISSECT_MAX_VLAN stacked 802.1Q/802.1ad
- * tags), Linux cooked capture v1 and v2, raw IP, and BSD loopback (DLT_NULL, DLT_LOOP).
+ * link.c — link types: which header each capture's frames start with, by a table. Ethernet,
+ * Linux cooked capture v1 and v2, raw IP, BSD loopback (DLT_NULL, DLT_LOOP), PPP (plain, in
+ * HDLC framing, PPPoE without Ethernet), Cisco HDLC, FDDI, IEEE 802.11 (plain, radiotap, PPI)
+ * and Linux NFLOG.
  *
- * Each decoder finds where the IP header starts and which IP version the link claims; it
- * reads only through the span accessors.
+ * A link decoder only finds where the first header of the frame starts and what it is; the
+ * headers themselves are decoded by the protocols' decoders (dissect.c's loop).
  */
 #include "dissect/internal.h"
 
 enum {
-    LT_NULL = 0, LT_EN10MB = 1, LT_RAW_12 = 12, LT_RAW_14 = 14, LT_RAW = 101,
-    LT_LOOP = 108, LT_LINUX_SLL = 113, LT_IPV4 = 228, LT_IPV6 = 229, LT_LINUX_SLL2 = 276,
+    LT_NULL = 0, LT_EN10MB = 1, LT_PPP = 9, LT_FDDI = 10, LT_RAW_12 = 12, LT_RAW_14 = 14,
+    LT_PPP_SERIAL = 50, LT_PPP_ETHER = 51, LT_RAW = 101, LT_C_HDLC = 104,
+    LT_IEEE802_11 = 105, LT_LOOP = 108, LT_LINUX_SLL = 113, LT_IEEE802_11_RADIO = 127,
+    LT_PPI = 192, LT_IPV4 = 228, LT_IPV6 = 229, LT_NFLOG = 239, LT_LINUX_SLL2 = 276,
 };
 
-enum { ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86DD, ETH_8021Q = 0x8100, ETH_8021AD = 0x88A8,
-       ETH_QINQ_OLD = 0x9100 };
-
-static bool is_vlan_type(uint16_t t)
+static enum dissect_result ethernet(struct cursor *c, struct packet *out)
 {
-    return t == ETH_8021Q || t == ETH_8021AD || t == ETH_QINQ_OLD;
+    (void)out;
+    return cur_next(c, 0, PR_ETHERNET);
 }
 
-/* Walks VLAN tags starting with ethertype `type` at frame offset `off` (the type's own
- * offset is off - 2); sets lr from the first non-VLAN ethertype. */
-static enum dissect_result ethertype_walk(struct span f, uint32_t off, uint16_t type,
-                                          struct packet *out, struct link_result *lr)
-{
-    while (is_vlan_type(type)) {
-        uint16_t tci;
-        if (out->vlan_depth == DISSECT_MAX_VLAN)
-            return DISSECT_VLAN_TOO_DEEP;
-        if (!span_be16(f, off, &tci) || !span_be16(f, off + 2, &type))
-            return DISSECT_TRUNC_LINK;
-        if (out->vlan_depth++ == 0)
-            out->vlan = tci & 0x0FFF;
-        off += 4;
-    }
-    if (type == ETH_IPV4)
-        lr->net = NET_IPV4;
-    else if (type == ETH_IPV6)
-        lr->net = NET_IPV6;
-    else
-        return DISSECT_NOT_IP;
-    lr->offset = off;
-    return DISSECT_OK;
-}
-
-static enum dissect_result ethernet(struct span f, struct packet *out, struct link_result *lr)
+/* Linux cooked v1: 16 bytes, protocol (an ethertype, or 4: 802.2 LLC) in the last two. */
+static enum dissect_result linux_sll(struct cursor *c, struct packet *out)
 {
     uint16_t type;
-    if (!span_be16(f, 12, &type))
+    (void)out;
+    if (!span_be16(c->f, 14, &type))
         return DISSECT_TRUNC_LINK;
-    return ethertype_walk(f, 14, type, out, lr);
-}
-
-/* Linux cooked v1: 16 bytes, protocol (an ethertype) in the last two. */
-static enum dissect_result linux_sll(struct span f, struct packet *out, struct link_result *lr)
-{
-    uint16_t type;
-    if (!span_be16(f, 14, &type))
-        return DISSECT_TRUNC_LINK;
-    return ethertype_walk(f, 16, type, out, lr);
+    return type == 4 ? cur_next(c, 16, PR_LLC) : cur_next_ethertype(c, 16, type);
 }
 
 /* Linux cooked v2: 20 bytes, protocol (an ethertype) in the first two. */
-static enum dissect_result linux_sll2(struct span f, struct packet *out, struct link_result *lr)
+static enum dissect_result linux_sll2(struct cursor *c, struct packet *out)
 {
     uint16_t type;
-    if (f.len < 20 || !span_be16(f, 0, &type))
+    (void)out;
+    if (c->f.len < 20 || !span_be16(c->f, 0, &type))
         return DISSECT_TRUNC_LINK;
-    return ethertype_walk(f, 20, type, out, lr);
+    return type == 4 ? cur_next(c, 20, PR_LLC) : cur_next_ethertype(c, 20, type);
 }
 
 /* Address families BSD loopback headers use for IPv4 and IPv6 (they differ by OS). */
-static enum dissect_result family_net(uint32_t fam, struct link_result *lr)
+static enum dissect_result family_net(struct cursor *c, uint32_t fam)
 {
     if (fam == 2)
-        lr->net = NET_IPV4;
-    else if (fam == 10 || fam == 24 || fam == 28 || fam == 30)
-        lr->net = NET_IPV6;   /* Linux, NetBSD/OpenBSD, FreeBSD, Darwin */
-    else
-        return DISSECT_BAD_LINK;
-    lr->offset = 4;
-    return DISSECT_OK;
+        return cur_next(c, 4, PR_IPV4);
+    if (fam == 10 || fam == 24 || fam == 28 || fam == 30)
+        return cur_next(c, 4, PR_IPV6);   /* Linux, NetBSD/OpenBSD, FreeBSD, Darwin */
+    return DISSECT_BAD_LINK;
 }
 
 /* DLT_NULL: the family is in the capturing host's byte order, which the file does not say. */
-static enum dissect_result bsd_null(struct span f, struct link_result *lr)
+static enum dissect_result bsd_null(struct cursor *c, struct packet *out)
 {
-    uint32_t be;
-    if (!span_be32(f, 0, &be))
+    uint32_t be, le;
+    (void)out;
+    if (!span_be32(c->f, 0, &be) || !span_le32(c->f, 0, &le))
         return DISSECT_TRUNC_LINK;
-    uint32_t le = (be >> 24) | ((be >> 8) & 0xFF00) | ((be << 8) & 0xFF0000) | (be << 24);
-    return family_net(le < be ? le : be, lr);
+    return family_net(c, le < be ? le : be);
 }
 
 /* DLT_LOOP: the family in network byte order. */
-static enum dissect_result bsd_loop(struct span f, struct link_result *lr)
+static enum dissect_result bsd_loop(struct cursor *c, struct packet *out)
 {
     uint32_t fam;
-    if (!span_be32(f, 0, &fam))
+    (void)out;
+    if (!span_be32(c->f, 0, &fam))
         return DISSECT_TRUNC_LINK;
-    return family_net(fam, lr);
+    return family_net(c, fam);
 }
 
-static enum dissect_result raw(enum net_kind net, struct link_result *lr)
+static enum dissect_result raw_any(struct cursor *c, struct packet *out)
 {
-    lr->offset = 0;
-    lr->net = net;
-    return DISSECT_OK;
+    (void)out;
+    return cur_next(c, 0, PR_IP);
 }
 
-enum dissect_result link_decode(int linktype, struct span frame, struct packet *out,
-                                struct link_result *lr)
+static enum dissect_result raw_v4(struct cursor *c, struct packet *out)
 {
-    switch (linktype) {
-    case LT_EN10MB:     return ethernet(frame, out, lr);
-    case LT_LINUX_SLL:  return linux_sll(frame, out, lr);
-    case LT_LINUX_SLL2: return linux_sll2(frame, out, lr);
-    case LT_NULL:       return bsd_null(frame, lr);
-    case LT_LOOP:       return bsd_loop(frame, lr);
-    case LT_RAW_12: case LT_RAW_14: case LT_RAW: return raw(NET_BY_VERSION, lr);
-    case LT_IPV4:       return raw(NET_IPV4, lr);
-    case LT_IPV6:       return raw(NET_IPV6, lr);
-    default:            return DISSECT_BAD_LINK;
-    }
+    (void)out;
+    return cur_next(c, 0, PR_IPV4);
+}
+
+static enum dissect_result raw_v6(struct cursor *c, struct packet *out)
+{
+    (void)out;
+    return cur_next(c, 0, PR_IPV6);
+}
+
+/* PPP (9), PPP in HDLC framing (50), Cisco HDLC (104): which one a frame is, it says itself
+ * (ppp.c), as libpcap documents for 9 and 50. */
+static enum dissect_result ppp_link(struct cursor *c, struct packet *out)
+{
+    (void)out;
+    return cur_next(c, 0, PR_PPP_FRAMED);
+}
+
+/* PPPoE session header without the Ethernet header (51). */
+static enum dissect_result ppp_ether(struct cursor *c, struct packet *out)
+{
+    (void)out;
+    return cur_next(c, 0, PR_PPPOE);
+}
+
+/* FDDI: frame control, destination, source (13 bytes), then 802.2 LLC for LLC frames. */
+static enum dissect_result fddi(struct cursor *c, struct packet *out)
+{
+    uint8_t fc;
+    (void)out;
+    if (c->f.len < 13 || !span_u8(c->f, 0, &fc))
+        return DISSECT_TRUNC_LINK;
+    if ((fc & 0x30) != 0x10)  /* not an LLC frame (SMT, MAC, ...) */
+        return DISSECT_NOT_IP;
+    return cur_next(c, 13, PR_LLC);
+}
+
+static enum dissect_result wlan(struct cursor *c, struct packet *out)
+{
+    (void)out;
+    return cur_next(c, 0, PR_WLAN);
+}
+
+struct link_type {
+    int linktype;
+    enum dissect_result (*start)(struct cursor *c, struct packet *out);
+};
+
+static const struct link_type LINK_TYPES[] = {
+    {LT_EN10MB, ethernet}, {LT_LINUX_SLL2, linux_sll2}, {LT_LINUX_SLL, linux_sll},
+    {LT_RAW, raw_any}, {LT_NULL, bsd_null}, {LT_LOOP, bsd_loop}, {LT_RAW_12, raw_any},
+    {LT_RAW_14, raw_any}, {LT_IPV4, raw_v4}, {LT_IPV6, raw_v6}, {LT_PPP, ppp_link},
+    {LT_PPP_SERIAL, ppp_link}, {LT_C_HDLC, ppp_link}, {LT_PPP_ETHER, ppp_ether},
+    {LT_FDDI, fddi}, {LT_IEEE802_11, wlan}, {LT_IEEE802_11_RADIO, radiotap_start},
+    {LT_PPI, ppi_start}, {LT_NFLOG, nflog_start},
+};
+
+static const struct link_type *link_find(int linktype)
+{
+    for (size_t i = 0; i < sizeof LINK_TYPES / sizeof *LINK_TYPES; i++)
+        if (LINK_TYPES[i].linktype == linktype)
+            return &LINK_TYPES[i];
+    return NULL;
+}
+
+enum dissect_result link_start(int linktype, struct cursor *c, struct packet *out)
+{
+    const struct link_type *lt = link_find(linktype);
+    return lt ? lt->start(c, out) : DISSECT_BAD_LINK;
 }
 
 bool dissect_link_supported(int linktype)
 {
-    switch (linktype) {
-    case LT_NULL: case LT_EN10MB: case LT_RAW_12: case LT_RAW_14: case LT_RAW: case LT_LOOP:
-    case LT_LINUX_SLL: case LT_IPV4: case LT_IPV6: case LT_LINUX_SLL2:
-        return true;
-    default:
-        return false;
-    }
+    return link_find(linktype) != NULL;
 }

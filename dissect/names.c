@@ -1,6 +1,6 @@
 /*
  * names.c — the dissector's names: reason codes as stored in the database, link-type names
- * for messages, and IP addresses as text.
+ * for messages, IP addresses and tunnels as text.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -21,11 +21,32 @@ static const char *const REASON_NAMES[DISSECT_REASON_COUNT] = {
     [DISSECT_TRUNC_IP6_EXT] = "trunc_ip6_ext",
     [DISSECT_TRUNC_L4] = "trunc_l4",
     [DISSECT_BAD_TCP_OFF] = "bad_tcp_off",
+    [DISSECT_TRUNC_ENCAP] = "trunc_encap",
+    [DISSECT_BAD_ENCAP] = "bad_encap",
+    [DISSECT_TUNNEL_TOO_DEEP] = "tunnel_too_deep",
+    [DISSECT_MPLS_TOO_DEEP] = "mpls_too_deep",
+    [DISSECT_WLAN_MGMT] = "wlan_mgmt",
+    [DISSECT_WLAN_CTRL] = "wlan_ctrl",
+    [DISSECT_WLAN_PROTECTED] = "wlan_protected",
+    [DISSECT_FRAG_INCOMPLETE] = "frag_incomplete",
+    [DISSECT_FRAG_LIMIT] = "frag_limit",
+    [DISSECT_FRAG_BAD] = "frag_bad",
 };
 
 const char *dissect_reason_name(enum dissect_result r)
 {
     return (unsigned)r < DISSECT_REASON_COUNT ? REASON_NAMES[r] : "unknown";
+}
+
+bool dissect_reason_is_error(enum dissect_result r)
+{
+    switch (r) {
+    case DISSECT_OK: case DISSECT_NOT_IP: case DISSECT_IP_FRAGMENT: case DISSECT_WLAN_MGMT:
+    case DISSECT_WLAN_CTRL: case DISSECT_WLAN_PROTECTED:
+        return false;
+    default:
+        return (unsigned)r < DISSECT_REASON_COUNT;
+    }
 }
 
 struct link_name {
@@ -35,13 +56,14 @@ struct link_name {
 
 /* The supported link types, then common ones users meet, so a refusal names them. */
 static const struct link_name LINK_NAMES[] = {
-    {0, "NULL"}, {1, "EN10MB"}, {12, "RAW"}, {14, "RAW"}, {101, "RAW"}, {108, "LOOP"},
-    {113, "LINUX_SLL"}, {228, "IPV4"}, {229, "IPV6"}, {276, "LINUX_SLL2"},
-    {6, "IEEE802"}, {9, "PPP"}, {50, "PPP_SERIAL"}, {51, "PPP_ETHER"}, {104, "C_HDLC"},
-    {105, "IEEE802_11"}, {119, "PRISM_HEADER"}, {127, "IEEE802_11_RADIO"},
-    {143, "DOCSIS"}, {147, "USER0"}, {187, "BLUETOOTH_HCI_H4"}, {189, "USB_LINUX"},
-    {192, "PPI"}, {195, "IEEE802_15_4"}, {201, "BLUETOOTH_HCI_H4_WITH_PHDR"},
-    {220, "USB_LINUX_MMAPPED"}, {227, "CAN_SOCKETCAN"}, {239, "NFLOG"}, {249, "USBPCAP"},
+    {0, "NULL"}, {1, "EN10MB"}, {9, "PPP"}, {10, "FDDI"}, {12, "RAW"}, {14, "RAW"},
+    {50, "PPP_SERIAL"}, {51, "PPP_ETHER"}, {101, "RAW"}, {104, "C_HDLC"},
+    {105, "IEEE802_11"}, {108, "LOOP"}, {113, "LINUX_SLL"}, {127, "IEEE802_11_RADIO"},
+    {192, "PPI"}, {228, "IPV4"}, {229, "IPV6"}, {239, "NFLOG"}, {276, "LINUX_SLL2"},
+    {6, "IEEE802"}, {119, "PRISM_HEADER"}, {143, "DOCSIS"}, {147, "USER0"},
+    {187, "BLUETOOTH_HCI_H4"}, {189, "USB_LINUX"}, {195, "IEEE802_15_4"},
+    {197, "ERF"}, {201, "BLUETOOTH_HCI_H4_WITH_PHDR"}, {215, "IEEE802_15_4_NOFCS"},
+    {220, "USB_LINUX_MMAPPED"}, {227, "CAN_SOCKETCAN"}, {249, "USBPCAP"},
     {253, "NETLINK"},
 };
 
@@ -62,5 +84,47 @@ const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t buflen)
     if ((a->family != 4 && a->family != 6) ||
         !inet_ntop(af, a->bytes, buf, (socklen_t)buflen))
         snprintf(buf, buflen, "-");
+    return buf;
+}
+
+static const char *const TUNNEL_NAMES[TUNNEL_KIND_COUNT] = {
+    [TUNNEL_NONE] = "", [TUNNEL_IPIP] = "ip", [TUNNEL_GRE] = "gre",
+    [TUNNEL_ERSPAN] = "erspan", [TUNNEL_PPTP] = "pptp", [TUNNEL_VXLAN] = "vxlan",
+    [TUNNEL_GENEVE] = "geneve", [TUNNEL_GTPU] = "gtpu", [TUNNEL_TEREDO] = "teredo",
+    [TUNNEL_AYIYA] = "ayiya",
+};
+
+/* The tunnel's id as its text ends: " vni 42", ...; "" when it has none. */
+static void id_text(const struct tunnel *t, char *buf, size_t len)
+{
+    unsigned id = (unsigned)t->id;
+    buf[0] = '\0';
+    if (!t->has_id)
+        return;
+    switch (t->kind) {
+    case TUNNEL_VXLAN: case TUNNEL_GENEVE: snprintf(buf, len, " vni %u", id); break;
+    case TUNNEL_GRE: snprintf(buf, len, " key %u", id); break;
+    case TUNNEL_ERSPAN: snprintf(buf, len, " session %u", id); break;
+    case TUNNEL_GTPU: snprintf(buf, len, " teid 0x%08x", id); break;
+    default: break;
+    }
+}
+
+const char *dissect_tunnel_str(const struct tunnel *t, uint8_t inner_family, char *buf,
+                               size_t buflen)
+{
+    char src[64], dst[64], kind[16], id[32];
+    if (t->kind == TUNNEL_NONE || t->kind >= TUNNEL_KIND_COUNT) {
+        snprintf(buf, buflen, "%s", "");
+        return buf;
+    }
+    if (t->kind == TUNNEL_IPIP)
+        snprintf(kind, sizeof kind, "%uin%u", inner_family == 6 ? 6u : 4u,
+                 t->src.family == 6 ? 6u : 4u);
+    else
+        snprintf(kind, sizeof kind, "%s", TUNNEL_NAMES[t->kind]);
+    id_text(t, id, sizeof id);
+    snprintf(buf, buflen, "%s %s>%s%s", kind, ip_addr_str(&t->src, src, sizeof src),
+             ip_addr_str(&t->dst, dst, sizeof dst), id);
     return buf;
 }

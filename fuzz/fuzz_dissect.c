@@ -12,7 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const int link_types[] = {0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147};
+/* Indexes are kept (seeds in data/fuzz name them): new link types go at the end. */
+static const int link_types[] = {0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147,
+                                 9, 10, 50, 51, 104, 105, 127, 192, 239};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -34,8 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (p.payload_caplen && (p.payload < frame || p.payload + p.payload_caplen > frame + caplen))
             abort();
-        char buf[64];
+        if (p.ip_hdr && (p.ip_hdr < frame || p.ip_hdr + p.ip_caplen > frame + caplen))
+            abort();
+        if (p.tunnels > DISSECT_MAX_TUNNEL || (p.tunnels > 0) != (p.tunnel.kind != TUNNEL_NONE))
+            abort();
+        char buf[DISSECT_TUNNEL_STRLEN];
         ip_addr_str(&p.src, buf, sizeof buf);
+        dissect_tunnel_str(&p.tunnel, p.ip_version, buf, sizeof buf);
     }
     dissect_reason_name(r);
     free(frame);

@@ -25,7 +25,7 @@ if [ -d "$shared" ]; then
         xargs -0 "$b/tests/fuzzseeds" "$top/fuzz/corpus" >/dev/null 2>&1 || true
 fi
 status=0
-for t in dissect analyzer capture; do
+for t in dissect analyzer capture defrag; do
     c="$top/fuzz/corpus/$t"; mkdir -p "$c"
     [ -d "$top/data/fuzz/$t" ] && cp "$top/data/fuzz/$t"/* "$c"/ 2>/dev/null
     echo "== fuzz_$t for ${secs}s"

@@ -140,6 +140,16 @@ static void zeek_string(FILE *out, const char *s)
     }
 }
 
+/* A set of at most one element: "-" when unset, else the element as zeek_string writes it
+ * (a tunnel's text never holds the set separator ','). */
+static void zeek_set_of_one(FILE *out, const char *s)
+{
+    if (!s || !*s)
+        fputc('-', out);
+    else
+        zeek_string(out, s);
+}
+
 static void zeek_count(FILE *out, const struct read_flow *f, enum read_flow_column c)
 {
     if (rf_null(f, c))
@@ -176,7 +186,9 @@ static void zeek_row(FILE *out, const struct read_flow *f)
     zeek_count(out, f, RF_resp_pkts);
     fputc('\t', out);
     zeek_count(out, f, RF_resp_ip_bytes);
-    fputs("\t-\n", out);                            /* tunnel_parents */
+    fputc('\t', out);
+    zeek_set_of_one(out, rf_text(f, RF_tunnel));    /* tunnel_parents */
+    fputc('\n', out);
 }
 
 /* Zeek's #open/#close time format, in UTC. */

@@ -41,6 +41,8 @@ static void print_identity(FILE *out, const struct report_style *ts, const struc
     if (rf_int(f, RF_vlan) != 0)
         fprintf(out, " vlan %" PRId64, rf_int(f, RF_vlan));
     fputc('\n', out);
+    if (!rf_null(f, RF_tunnel))
+        fprintf(out, "  tunnel     %s\n", rf_text(f, RF_tunnel));
 }
 
 static void print_verdict(FILE *out, const struct report_style *ts, const struct read_flow *f)

@@ -21,6 +21,7 @@ static void bind_endpoints(sqlite3_stmt *s, const struct storage *st,
     bind_text(s, P(resp_addr), ip_addr_str(&f->resp_addr, addr, sizeof addr));
     sqlite3_bind_int(s, P(resp_port), f->resp_port);
     sqlite3_bind_int(s, P(vlan), f->vlan);
+    bind_chars(s, P(tunnel), f->tunnel, sizeof f->tunnel);
 }
 
 static void bind_volume(sqlite3_stmt *s, const struct flow_record *f)

@@ -61,7 +61,7 @@ enum stmt_id {
     X(orig_retrans) X(resp_retrans) X(orig_ooo) X(resp_ooo) X(orig_zero_win) X(resp_zero_win) \
     X(orig_rsts) X(resp_rsts) X(orig_fins) X(resp_fins) X(orig_wscale) X(resp_wscale) \
     X(anomalies) X(events_dropped) X(conn_state) X(history) X(app_proto) X(app_category) \
-    X(server_name) X(rtt_orig) X(rtt_resp)
+    X(server_name) X(rtt_orig) X(rtt_resp) X(tunnel)
 #define FLOW_COLUMN_ENUM(name) FC_##name,
 enum flow_column { FLOW_COLUMNS(FLOW_COLUMN_ENUM) FC_COUNT };
 

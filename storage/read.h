@@ -102,7 +102,7 @@ int read_app_mix(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx
     X(resp_rsts, INT) X(orig_fins, INT) X(resp_fins, INT) X(orig_wscale, INT) \
     X(resp_wscale, INT) X(anomalies, INT) X(events_dropped, INT) X(conn_state, TEXT) \
     X(history, TEXT) X(app_proto, TEXT) X(app_category, TEXT) X(server_name, TEXT) \
-    X(rtt_orig, REAL) X(rtt_resp, REAL)
+    X(rtt_orig, REAL) X(rtt_resp, REAL) X(tunnel, TEXT)
 
 #define READ_FLOW_ENUM(name, type) RF_##name,
 enum read_flow_column { READ_FLOW_COLUMNS(READ_FLOW_ENUM) RF_COUNT };

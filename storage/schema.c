@@ -96,6 +96,8 @@ static const char *const schema_v2[] = {
     /* The two legs of the handshake seen from the capture point, seconds (NULL: unseen). */
     "ALTER TABLE flows ADD COLUMN rtt_orig REAL",
     "ALTER TABLE flows ADD COLUMN rtt_resp REAL",
+    /* The outermost tunnel of each flow (issue 12; dissect.md), NULL for none. */
+    "ALTER TABLE flows ADD COLUMN tunnel TEXT",
     NULL
 };
 

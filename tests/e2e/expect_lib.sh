@@ -3,8 +3,9 @@
 # test itself (run.sh runs t_*.sh only).
 #
 # An .expect holds '#' comment lines and, in this order: [flows] rows of FLOWS_SQL (or, for
-# captures of many connections, [classes] rows of CLASSES_SQL), then [anomalies] rows of
-# ANOMALIES_SQL. Needs SQLQ (the query tool) and FINSCOPE set by the caller.
+# captures of many connections, [classes] rows of CLASSES_SQL), optionally [tunnels] rows of
+# TUNNELS_SQL, then [anomalies] rows of ANOMALIES_SQL, optionally [decode_errors] rows of
+# DECODE_SQL. Needs SQLQ (the query tool) and FINSCOPE set by the caller.
 
 FLOWS_SQL="SELECT orig_port, resp_port, teardown, closer, orig_state, resp_state,
                   IFNULL(reason, ''), conn_state
@@ -13,6 +14,8 @@ CLASSES_SQL="SELECT teardown, closer, count(*) FROM flows GROUP BY 1, 2 ORDER BY
 ANOMALIES_SQL="SELECT f.orig_port, a.direction, a.kind
                FROM anomalies a JOIN flows f ON f.id = a.flow_id
                ORDER BY a.packet, a.kind;"
+TUNNELS_SQL="SELECT orig_port, resp_port, IFNULL(tunnel, '') FROM flows ORDER BY first_ts, id;"
+DECODE_SQL="SELECT reason, count FROM decode_errors ORDER BY reason;"
 
 # results DB EXPECT: prints finscope's results in the shape of EXPECT.
 results() {
@@ -23,8 +26,16 @@ results() {
         echo "[flows]"
         "$SQLQ" "$1" "$FLOWS_SQL" || echo "(flows query failed)"
     fi
+    if grep -qx '\[tunnels\]' "$2"; then
+        echo "[tunnels]"
+        "$SQLQ" "$1" "$TUNNELS_SQL" || echo "(tunnels query failed)"
+    fi
     echo "[anomalies]"
     "$SQLQ" "$1" "$ANOMALIES_SQL" || echo "(anomalies query failed)"
+    if grep -qx '\[decode_errors\]' "$2"; then
+        echo "[decode_errors]"
+        "$SQLQ" "$1" "$DECODE_SQL" || echo "(decode_errors query failed)"
+    fi
 }
 
 # limited CMD...: runs CMD, killed after 60 s when timeout(1) exists (a hung finscope must

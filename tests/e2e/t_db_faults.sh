@@ -137,10 +137,11 @@ refused "SQLite file of another program" other.db \
 expect_eq "other.db content" "$(q other.db "SELECT name, phone FROM contacts")" "Ada|555-0100"
 
 cp ref.db newer.db
-q newer.db "PRAGMA user_version = 99" >/dev/null
-expect_eq "newer.db made" "$(q newer.db "PRAGMA user_version")" 99
+newer=$(($(q ref.db "PRAGMA user_version") + 1))
+q newer.db "PRAGMA user_version = $newer" >/dev/null
+expect_eq "newer.db made" "$(q newer.db "PRAGMA user_version")" "$newer"
 refused "written by a newer finscope" newer.db \
-    "newer.db was written by a newer finscope (schema 99); use that version or a new file"
+    "newer.db was written by a newer finscope (schema $newer); use that version or a new file"
 
 # ---- locked by another writer ------------------------------------------------------------------
 # dblock holds the write lock (BEGIN IMMEDIATE) as a second finscope would mid-run; finscope

@@ -1,28 +1,29 @@
 #!/bin/sh
 # t_fuzz_replay.sh — replays every fuzz input kept in data/fuzz/<target>/ (crashes once found,
 # kept as regressions) and seeds made from the project's captures through the fuzz targets built
-# as plain programs ($TOOLS/replay_dissect, replay_analyzer, replay_capture; fuzz/
-# standalone_main.c). Under `make test`'s sanitizer build every read out of bounds or undefined
+# as plain programs ($TOOLS/replay_dissect, replay_analyzer, replay_capture, replay_defrag;
+# fuzz/standalone_main.c). Under `make test`'s sanitizer build every read out of bounds or undefined
 # behaviour is a failure; in both builds a crash, an abort (a target's own check), a hang or
 # a sanitizer report fails the test.
 #
-# Inputs: data/fuzz/{dissect,analyzer,capture}/*; seeds from every capture under data/ (made
-# by $TOOLS/fuzzseeds: the capture itself, its first frames, its first TCP flow); and the
-# synthetic captures of $TOOLS/floodcap (pcap and pcapng, with and without damage), and the
-# crafted scenarios as pcapng spread over several interfaces ($TOOLS/mkcap --pcapng).
+# Inputs: data/fuzz/{dissect,analyzer,capture,defrag}/*; seeds from every capture under data/
+# (made by $TOOLS/fuzzseeds: the capture itself, its first frames, its first TCP flow; and
+# fuzzseeds' own encapsulated frames and fragment sequences); the synthetic captures of
+# $TOOLS/floodcap (pcap and pcapng, with and without damage); and the crafted scenarios as
+# pcapng spread over several interfaces ($TOOLS/mkcap --pcapng).
 # Environment: TOOLS (FINSCOPE unused). Exit 0 pass, 1 fail, 77 skip when there is nothing.
 
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 : "${TOOLS:?set TOOLS to the test tools directory}"
-for t in dissect analyzer capture; do
+for t in dissect analyzer capture defrag; do
     [ -x "$TOOLS/replay_$t" ] || { echo "no $TOOLS/replay_$t (make B/tests/replay_$t)"; exit 77; }
 done
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 seeds="$tmp/seeds"
-mkdir -p "$seeds/dissect" "$seeds/analyzer" "$seeds/capture"
+mkdir -p "$seeds/dissect" "$seeds/analyzer" "$seeds/capture" "$seeds/defrag"
 
 # Captures of the project (data/fuzz excluded: those are inputs already).
 find "$root/data" -path "$root/data/fuzz" -prune -o -type f \
@@ -87,7 +88,7 @@ replay() {
     fi
 }
 
-for t in dissect analyzer capture; do
+for t in dissect analyzer capture defrag; do
     replay $t "$root/data/fuzz/$t" "$seeds/$t"
 done
 

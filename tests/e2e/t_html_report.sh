@@ -167,7 +167,7 @@ expect_eq "--ladders 0" "$(count d0.html '<section class="ladder card"')" 0
 # ---- columns of later schema versions ----------------------------------------------------------
 cp demo.db later.db
 "$SQLQ" later.db "ALTER TABLE flows ADD COLUMN rst_cause TEXT;
-    ALTER TABLE flows ADD COLUMN rst_origin TEXT; ALTER TABLE flows ADD COLUMN tunnel TEXT;
+    ALTER TABLE flows ADD COLUMN rst_origin TEXT;
     ALTER TABLE flows ADD COLUMN gaps INTEGER; ALTER TABLE runs ADD COLUMN capture_loss REAL;
     ALTER TABLE teardown_events ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0;
     UPDATE flows SET rst_cause = 'abort', rst_origin = 'endpoint'

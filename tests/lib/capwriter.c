@@ -1,7 +1,8 @@
 /*
  * capwriter.c — the tests' capture writer: classic pcap files, frames built byte by byte
  * (Ethernet/802.1Q, Linux SLL2, raw IP; IPv4/IPv6; TCP/UDP with correct checksums), and
- * conversations that keep each side's sequence numbers. See capwriter.h.
+ * conversations that keep each side's sequence numbers (and may be wrapped in a stack of
+ * encapsulations, capwriter_encap.c). See capwriter.h.
  */
 #include "tests/lib/capwriter.h"
 
@@ -484,9 +485,8 @@ static void link_header(uint8_t *at, const struct cw_link *l, uint16_t ethertype
     }
 }
 
-/* Writes the IP header for an L4 segment of l4len bytes at `at`; returns its length. */
-static size_t ip_header(uint8_t *at, const struct cw_addr *src, const struct cw_addr *dst,
-                        uint8_t proto, uint16_t ip_id, size_t l4len)
+size_t cw_ip_header(uint8_t *at, const struct cw_addr *src, const struct cw_addr *dst,
+                    uint8_t proto, uint16_t ip_id, size_t l4len)
 {
     if (src->family == 4) {
         memset(at, 0, IP4_HLEN);
@@ -543,7 +543,7 @@ static void frame_finish(uint8_t *buf, const struct cw_link *l, const struct cw_
                          const struct cw_addr *dst, uint8_t proto, uint16_t ip_id, size_t l4len)
 {
     link_header(buf, l, src->family == 4 ? ETHERTYPE_IP4 : ETHERTYPE_IP6);
-    ip_header(buf + link_hlen(l), src, dst, proto, ip_id, l4len);
+    cw_ip_header(buf + link_hlen(l), src, dst, proto, ip_id, l4len);
 }
 
 size_t cw_frame_tcp(uint8_t *buf, size_t cap, const struct cw_link *l, const struct cw_addr *src,
@@ -651,7 +651,7 @@ static struct cw_link conv_link(const struct conv *c, enum conv_dir d)
 {
     struct cw_link l;
     memset(&l, 0, sizeof l);
-    l.linktype = c->w->linktype;
+    l.linktype = c->nencap ? CW_LINK_RAW : c->w->linktype;
     memcpy(l.src_mac, c->end[d].mac, 6);
     memcpy(l.dst_mac, c->end[!d].mac, 6);
     l.nvlan = c->nvlan > CW_MAX_VLAN ? CW_MAX_VLAN : c->nvlan;
@@ -659,6 +659,28 @@ static struct cw_link conv_link(const struct conv *c, enum conv_dir d)
     l.sll_pkttype = d == ORIG ? 4 : 0;   /* captured on the originator's host */
     l.sll_ifindex = 2;
     return l;
+}
+
+/* Writes a frame of the conversation, wrapped in its encapsulation when it has one. */
+static void conv_write(struct conv *c, enum conv_dir d, const uint8_t *frame, size_t n)
+{
+    if (n == 0) {
+        fail(c->w, EMSGSIZE);
+        return;
+    }
+    if (c->nencap == 0) {
+        cw_pcap_write(c->w, frame, (uint32_t)n);
+        return;
+    }
+    const struct cw_layer *layers = d == RESP && c->encap_reply ? c->encap_reply : c->encap;
+    uint8_t buf[CW_MAX_FRAME];
+    int linktype;
+    size_t len = cw_encap(buf, sizeof buf, layers, c->nencap, frame, n, NULL, &linktype);
+    if (len == 0 || linktype != c->w->linktype) {
+        fail(c->w, EINVAL);
+        return;
+    }
+    cw_pcap_write(c->w, buf, (uint32_t)len);
 }
 
 void conv_raw_tcp(struct conv *c, enum conv_dir d, const struct cw_tcp *t)
@@ -679,11 +701,7 @@ void conv_raw_tcp(struct conv *c, enum conv_dir d, const struct cw_tcp *t)
     struct cw_link l = conv_link(c, d);
     uint8_t buf[CW_MAX_FRAME];
     size_t n = cw_frame_tcp(buf, sizeof buf, &l, &from->addr, &to->addr, from->ip_id++, &seg);
-    if (n == 0) {
-        fail(c->w, EMSGSIZE);
-        return;
-    }
-    cw_pcap_write(c->w, buf, (uint32_t)n);
+    conv_write(c, d, buf, n);
 }
 
 /* Sends at (seq, ack) with this side's window, and opts when given (else none). */
@@ -774,11 +792,7 @@ void conv_udp(struct conv *c, enum conv_dir d, const void *data, uint32_t len)
     uint8_t buf[CW_MAX_FRAME];
     size_t n = cw_frame_udp(buf, sizeof buf, &l, &from->addr, &to->addr, from->ip_id++,
                             from->port, to->port, data, len);
-    if (n == 0) {
-        fail(c->w, EMSGSIZE);
-        return;
-    }
-    cw_pcap_write(c->w, buf, (uint32_t)n);
+    conv_write(c, d, buf, n);
 }
 
 void conv_wait(struct conv *c, int64_t us)

@@ -13,6 +13,10 @@
  *   cw_frame  one frame: link header (Ethernet with optional 802.1Q tags, Linux SLL2, or raw
  *             IP) + IPv4 (header checksum) or IPv6 + TCP (options MSS/WS/SACK-perm/SACK/TS,
  *             checksum over the pseudo-header) or UDP (checksum).
+ *   cw_encap  an IP packet wrapped in a stack of encapsulations (capwriter_encap.c): VLAN,
+ *             MPLS, PPPoE, PBB, VN-Tag, E-Tag, FabricPath, LLC/SNAP, GRE, ERSPAN, PPTP, Aruba,
+ *             IP in IP, UDP with VXLAN, Geneve, GTP-U, Teredo, AYIYA; on Ethernet, FDDI,
+ *             802.11 (plain, radiotap, PPI), PPP, Cisco HDLC, NFLOG or raw IP.
  *   conv      a conversation between two endpoints, each with its own sequence state, so a test
  *             scenario reads as the segments it sends: conv_handshake(c); conv_send(c, ORIG,
  *             TCP_ACK | TCP_PSH, "GET / ..."); conv_fin(c, RESP); and conv_raw(...) for segments
@@ -159,6 +163,77 @@ size_t cw_frame_udp(uint8_t *buf, size_t cap, const struct cw_link *l, const str
                     const struct cw_addr *dst, uint16_t ip_id, uint16_t sport, uint16_t dport,
                     const uint8_t *payload, uint32_t len);
 
+/* The IPv4 (with checksum) or IPv6 header of a packet carrying l4len bytes of protocol
+ * `proto`, at `at`; returns its length (20 or 40). */
+size_t cw_ip_header(uint8_t *at, const struct cw_addr *src, const struct cw_addr *dst,
+                    uint8_t proto, uint16_t ip_id, size_t l4len);
+
+/* ---- encapsulations (capwriter_encap.c) ------------------------------------------------------ */
+
+/* One layer of a stack. Each writes its own header; what names the layer inside it (an
+ * ethertype, an IP protocol, a PPP protocol, a length) comes from that layer's kind. */
+enum cw_enc {
+    /* link layers: the frame's link type when outermost */
+    CW_ENC_ETH,          /* Ethernet II (1); a length and LLC when it carries CW_ENC_LLC */
+    CW_ENC_FDDI,         /* FDDI (10), carries CW_ENC_LLC */
+    CW_ENC_WLAN,         /* 802.11 data frame to the DS (105), carries CW_ENC_LLC; flags:
+                            CW_WLAN_QOS, CW_WLAN_PAD (2 bytes after a QoS header, as radiotap's
+                            data-pad flag asks), CW_WLAN_AMSDU */
+    CW_ENC_RADIOTAP,     /* radiotap (127) with a Flags field (CW_WLAN_PAD: data pad), WLAN */
+    CW_ENC_PPI,          /* PPI (192) of 802.11, carries CW_ENC_WLAN */
+    CW_ENC_PPP,          /* PPP in HDLC framing (9) */
+    CW_ENC_CHDLC,        /* Cisco HDLC (104) */
+    CW_ENC_NFLOG,        /* Linux NFLOG (239), carries IP */
+    CW_ENC_RAW,          /* nothing: raw IP (101) */
+    /* shims */
+    CW_ENC_VLAN,         /* 802.1Q tag, VLAN `id` */
+    CW_ENC_QINQ,         /* 802.1ad tag, VLAN `id` */
+    CW_ENC_LLC,          /* 802.2 LLC with SNAP */
+    CW_ENC_MPLS,         /* a label `id`; bottom of stack unless it carries MPLS */
+    CW_ENC_PWCW,         /* a pseudowire control word; carries CW_ENC_ETH */
+    CW_ENC_PPPOE,        /* PPPoE session `id`, then PPP */
+    CW_ENC_PBB,          /* 802.1ah I-Tag, I-SID `id`; carries CW_ENC_ETH */
+    CW_ENC_VNTAG,
+    CW_ENC_ETAG,
+    CW_ENC_FABRICPATH,   /* FTag/TTL; carries CW_ENC_ETH */
+    /* tunnels */
+    CW_ENC_IP,           /* an IPv4 or IPv6 header from src to dst */
+    CW_ENC_UDP,          /* a UDP header from sport to dport (checksum 0) */
+    CW_ENC_GRE,          /* GRE, key `id` with CW_GRE_KEY, a sequence number with CW_GRE_SEQ */
+    CW_ENC_ERSPAN1,      /* GRE + ERSPAN type I; carries CW_ENC_ETH */
+    CW_ENC_ERSPAN2,      /* GRE + ERSPAN type II, session `id`; carries CW_ENC_ETH */
+    CW_ENC_ERSPAN3,      /* GRE + ERSPAN type III, session `id` (CW_ERSPAN_SUBHDR: platform
+                            subheader); carries CW_ENC_ETH */
+    CW_ENC_PPTP,         /* PPTP's enhanced GRE, call `id`, then PPP in HDLC framing */
+    CW_ENC_ARUBA,        /* GRE of an Aruba access point (0x8200); carries CW_ENC_WLAN */
+    CW_ENC_VXLAN,        /* VNI `id`; carries CW_ENC_ETH. Put a CW_ENC_UDP outside. */
+    CW_ENC_GENEVE,       /* VNI `id` (CW_GENEVE_OPT: 8 bytes of options) */
+    CW_ENC_GTPU,         /* TEID `id` (CW_GTPU_EXT: sequence number and an extension header) */
+    CW_ENC_TEREDO,       /* (CW_TEREDO_ORIGIN: an origin indication); carries IPv6 */
+    CW_ENC_AYIYA,        /* a 16-byte identity and a 20-byte signature */
+};
+
+enum {
+    CW_WLAN_QOS = 1, CW_WLAN_PAD = 2, CW_WLAN_AMSDU = 4,
+    CW_GRE_KEY = 1, CW_GRE_SEQ = 2,
+    CW_ERSPAN_SUBHDR = 1, CW_GENEVE_OPT = 1, CW_GTPU_EXT = 1, CW_TEREDO_ORIGIN = 1,
+};
+
+struct cw_layer {
+    enum cw_enc kind;
+    uint32_t id;
+    uint16_t flags;
+    struct cw_addr src, dst;    /* CW_ENC_IP */
+    uint16_t sport, dport;      /* CW_ENC_UDP */
+};
+
+/* Wraps the IP packet ip[iplen] in layers[n - 1] (the innermost) ... layers[0] (the
+ * outermost) into buf[cap]. Returns the frame's length, 0 when it does not fit or a layer
+ * cannot carry what is inside it. When `starts` is not NULL, starts[i] = where layers[i]
+ * begins and starts[n] = where the IP packet does. *linktype = the outermost layer's. */
+size_t cw_encap(uint8_t *buf, size_t cap, const struct cw_layer *layers, size_t n,
+                const uint8_t *ip, size_t iplen, uint32_t *starts, int *linktype);
+
 /* ---- conversations --------------------------------------------------------------------------- */
 
 enum conv_dir { ORIG = 0, RESP = 1 };
@@ -182,6 +257,11 @@ struct conv {
     struct conv_end end[2];     /* [ORIG], [RESP] */
     uint16_t vlan[CW_MAX_VLAN];
     uint8_t nvlan;
+    /* When nencap > 0, every packet is built as raw IP and wrapped in encap[0..nencap) (the
+     * writer's link type must be the outermost layer's); encap_reply wraps the responder's
+     * packets when set (a tunnel's way back: outer addresses swapped), else encap does. */
+    const struct cw_layer *encap, *encap_reply;
+    size_t nencap;
 };
 
 /* A conversation between orig_addr:oport and resp_addr:rport (both IPv4 or both IPv6) written

@@ -530,12 +530,299 @@ static void sc_rst_during_half_close(struct cw_pcap *w)
     conv_raw(&c, ORIG, TCP_RST, c.end[ORIG].nxt - 1, 0, NULL, 0);
 }
 
+/* ---- encapsulations (issue 12): verdicts through tunnels ---------------------------------- */
+
+static struct cw_addr ip_of(const char *text)
+{
+    struct cw_addr a;
+    cw_addr_parse(&a, text);
+    return a;
+}
+
+#define ENC(KIND, ID, FLAGS) ((struct cw_layer){.kind = (KIND), .id = (ID), .flags = (FLAGS)})
+#define OUTER(FROM, TO) ((struct cw_layer){.kind = CW_ENC_IP, .src = ip_of(FROM), .dst = ip_of(TO)})
+#define UDP_TO(SP, DP) ((struct cw_layer){.kind = CW_ENC_UDP, .sport = (SP), .dport = (DP)})
+
+/* A conversation wrapped in `there` (the originator's packets) and `back` (the responder's). */
+static void tunnel_conv(struct conv *c, struct cw_pcap *w, const char *client,
+                        const char *server, uint16_t cport, const struct cw_layer *there,
+                        const struct cw_layer *back, size_t n)
+{
+    if (w->records)
+        cw_wait(w, SECOND);
+    conv_init(c, w, client, cport, server, 80);
+    c->encap = there;
+    c->encap_reply = back;
+    c->nencap = n;
+}
+
+/* The same inner 5-tuple three times at once: in VXLAN VNI 1, in VNI 2, and not tunnelled.
+ * Three flows, each with its own verdict. */
+static void sc_tunnel_vxlan_vnis(struct cw_pcap *w)
+{
+    const struct cw_layer v1[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("192.0.2.1", "192.0.2.2"),
+                                  UDP_TO(50001, 4789), ENC(CW_ENC_VXLAN, 1, 0),
+                                  ENC(CW_ENC_ETH, 0, 0)};
+    const struct cw_layer v1r[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("192.0.2.2", "192.0.2.1"),
+                                   UDP_TO(50002, 4789), ENC(CW_ENC_VXLAN, 1, 0),
+                                   ENC(CW_ENC_ETH, 0, 0)};
+    const struct cw_layer v2[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("192.0.2.1", "192.0.2.2"),
+                                  UDP_TO(50003, 4789), ENC(CW_ENC_VXLAN, 2, 0),
+                                  ENC(CW_ENC_ETH, 0, 0)};
+    const struct cw_layer v2r[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("192.0.2.2", "192.0.2.1"),
+                                   UDP_TO(50004, 4789), ENC(CW_ENC_VXLAN, 2, 0),
+                                   ENC(CW_ENC_ETH, 0, 0)};
+    struct conv a, b, c;
+    tunnel_conv(&a, w, CLIENT, SERVER, 40371, v1, v1r, 5);
+    tunnel_conv(&b, w, CLIENT, SERVER, 40371, v2, v2r, 5);
+    tcp_conv(&c, w, 40371);
+    conv_handshake(&a);
+    conv_handshake(&b);
+    conv_handshake(&c);
+    req_resp(&a);
+    req_resp(&b);
+    req_resp(&c);
+    conv_close4(&a, ORIG);
+    conv_rst(&b, RESP, 0);
+}
+
+/* GRE family: an ERSPAN II mirror session carrying both directions from one sensor, GRE with
+ * a key both ways, PPTP (each direction its own call id), 6in4. */
+static void sc_tunnel_gre(struct cw_pcap *w)
+{
+    const struct cw_layer mirror[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("192.0.2.9", "192.0.2.100"),
+                                      ENC(CW_ENC_ERSPAN2, 17, 0), ENC(CW_ENC_ETH, 0, 0)};
+    const struct cw_layer gre[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("198.51.100.1", "198.51.100.2"),
+                                   ENC(CW_ENC_GRE, 7, CW_GRE_KEY)};
+    const struct cw_layer grer[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("198.51.100.2", "198.51.100.1"),
+                                    ENC(CW_ENC_GRE, 7, CW_GRE_KEY)};
+    const struct cw_layer pptp[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("198.51.100.1", "198.51.100.3"),
+                                    ENC(CW_ENC_PPTP, 5, 0)};
+    const struct cw_layer pptpr[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("198.51.100.3", "198.51.100.1"),
+                                     ENC(CW_ENC_PPTP, 6, 0)};
+    const struct cw_layer v6in4[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("198.51.100.1", "192.88.99.1")};
+    const struct cw_layer v6in4r[] = {ENC(CW_ENC_ETH, 0, 0),
+                                      OUTER("192.88.99.1", "198.51.100.1")};
+    struct conv c;
+    tunnel_conv(&c, w, CLIENT, SERVER, 40381, mirror, mirror, 4);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+    tunnel_conv(&c, w, CLIENT, SERVER, 40382, gre, grer, 3);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, RESP);
+    tunnel_conv(&c, w, CLIENT, SERVER, 40383, pptp, pptpr, 3);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+    tunnel_conv(&c, w, "2001:db8:1::1", "2001:db8:2::2", 40384, v6in4, v6in4r, 2);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_rst(&c, ORIG, TCP_ACK);
+}
+
+/* Link-layer encapsulations: MPLS in a VLAN, PPPoE over QinQ, 802.1ah PBB, VN-Tag, FabricPath,
+ * 802.2 LLC/SNAP; none is a tunnel. */
+static void sc_encap_link(struct cw_pcap *w)
+{
+    const struct cw_layer mpls[] = {ENC(CW_ENC_ETH, 0, 0), ENC(CW_ENC_VLAN, 10, 0),
+                                    ENC(CW_ENC_MPLS, 100, 0), ENC(CW_ENC_MPLS, 200, 0)};
+    const struct cw_layer pppoe[] = {ENC(CW_ENC_ETH, 0, 0), ENC(CW_ENC_QINQ, 20, 0),
+                                     ENC(CW_ENC_VLAN, 21, 0), ENC(CW_ENC_PPPOE, 0x1234, 0)};
+    const struct cw_layer pbb[] = {ENC(CW_ENC_ETH, 0, 0), ENC(CW_ENC_QINQ, 30, 0),
+                                   ENC(CW_ENC_PBB, 0x10001, 0), ENC(CW_ENC_ETH, 0, 0)};
+    const struct cw_layer vntag[] = {ENC(CW_ENC_ETH, 0, 0), ENC(CW_ENC_VNTAG, 0, 0)};
+    const struct cw_layer fp[] = {ENC(CW_ENC_ETH, 0, 0), ENC(CW_ENC_FABRICPATH, 0, 0),
+                                  ENC(CW_ENC_ETH, 0, 0)};
+    const struct cw_layer snap[] = {ENC(CW_ENC_ETH, 0, 0), ENC(CW_ENC_LLC, 0, 0)};
+    const struct { const struct cw_layer *l; size_t n; } stacks[] = {
+        {mpls, 4}, {pppoe, 4}, {pbb, 4}, {vntag, 2}, {fp, 3}, {snap, 2}};
+    struct conv c;
+    for (size_t i = 0; i < sizeof stacks / sizeof *stacks; i++) {
+        tunnel_conv(&c, w, CLIENT, SERVER, (uint16_t)(40391 + i), stacks[i].l, stacks[i].l,
+                    stacks[i].n);
+        conv_handshake(&c);
+        req_resp(&c);
+        conv_close4(&c, i % 2 ? RESP : ORIG);
+    }
+}
+
+/* UDP tunnels: GTP-U (each direction its own TEID), Geneve, GRE in UDP, Teredo, AYIYA. */
+static void sc_tunnel_udp(struct cw_pcap *w)
+{
+    const struct cw_layer gtp[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.1", "10.100.0.2"),
+                                   UDP_TO(2152, 2152), ENC(CW_ENC_GTPU, 0x1001, CW_GTPU_EXT)};
+    const struct cw_layer gtpr[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.2", "10.100.0.1"),
+                                    UDP_TO(2152, 2152), ENC(CW_ENC_GTPU, 0x2002, 0)};
+    const struct cw_layer gen[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.3", "10.100.0.4"),
+                                   UDP_TO(40001, 6081), ENC(CW_ENC_GENEVE, 77, CW_GENEVE_OPT),
+                                   ENC(CW_ENC_ETH, 0, 0)};
+    const struct cw_layer genr[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.4", "10.100.0.3"),
+                                    UDP_TO(40002, 6081), ENC(CW_ENC_GENEVE, 77, 0),
+                                    ENC(CW_ENC_ETH, 0, 0)};
+    const struct cw_layer greu[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.5", "10.100.0.6"),
+                                    UDP_TO(40003, 4754), ENC(CW_ENC_GRE, 0, 0)};
+    const struct cw_layer greur[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.6", "10.100.0.5"),
+                                     UDP_TO(40004, 4754), ENC(CW_ENC_GRE, 0, 0)};
+    const struct cw_layer ter[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.7", "192.88.99.2"),
+                                   UDP_TO(40005, 3544), ENC(CW_ENC_TEREDO, 0, CW_TEREDO_ORIGIN)};
+    const struct cw_layer terr[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("192.88.99.2", "10.100.0.7"),
+                                    UDP_TO(3544, 40005), ENC(CW_ENC_TEREDO, 0, 0)};
+    const struct cw_layer ay[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.8", "10.100.0.9"),
+                                  UDP_TO(5072, 5072), ENC(CW_ENC_AYIYA, 0, 0)};
+    const struct cw_layer ayr[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("10.100.0.9", "10.100.0.8"),
+                                   UDP_TO(5072, 5072), ENC(CW_ENC_AYIYA, 0, 0)};
+    struct conv c;
+    tunnel_conv(&c, w, CLIENT, SERVER, 40401, gtp, gtpr, 4);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+    tunnel_conv(&c, w, CLIENT, SERVER, 40402, gen, genr, 5);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, RESP);
+    tunnel_conv(&c, w, CLIENT, SERVER, 40403, greu, greur, 4);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_rst(&c, RESP, 0);
+    tunnel_conv(&c, w, "2001::4136:e378:8000:63bf:3fff:fdd2", "2001:db8::80", 40404, ter,
+                terr, 4);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+    tunnel_conv(&c, w, "2001:db8:5::1", "2001:db8::80", 40405, ay, ayr, 4);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+}
+
+/* A TCP SYN whose header is split across three IPv4 fragments, the last sent first; the
+ * connection then runs unfragmented. A second datagram lacks its middle fragment: its two
+ * fragments are counted (frag_incomplete) at the end. */
+static void write_fragment(struct cw_pcap *w, const uint8_t *ip, size_t off, size_t len,
+                           bool more)
+{
+    uint8_t frag[128], frame[256];
+    memcpy(frag, ip, 20);
+    memcpy(frag + 20, ip + 20 + off, len);
+    size_t tot = 20 + len;
+    uint16_t word = (uint16_t)((more ? 0x2000 : 0) | (off / 8));
+    frag[2] = (uint8_t)(tot >> 8);
+    frag[3] = (uint8_t)tot;
+    frag[6] = (uint8_t)(word >> 8);
+    frag[7] = (uint8_t)word;
+    frag[10] = frag[11] = 0;                      /* header checksum, recomputed */
+    uint32_t sum = 0;
+    for (size_t i = 0; i < 20; i += 2)
+        sum += (uint32_t)frag[i] << 8 | frag[i + 1];
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    frag[10] = (uint8_t)(~sum >> 8);
+    frag[11] = (uint8_t)~sum;
+    const struct cw_layer eth[] = {ENC(CW_ENC_ETH, 0, 0)};
+    int lt;
+    size_t n = cw_encap(frame, sizeof frame, eth, 1, frag, tot, NULL, &lt);
+    if (n)
+        cw_pcap_write(w, frame, (uint32_t)n);
+}
+
+static void fragmented_syn(struct cw_pcap *w, struct conv *c, bool drop_middle)
+{
+    struct cw_link raw = {.linktype = CW_LINK_RAW};
+    struct cw_tcp t = {.sport = c->end[ORIG].port, .dport = 80, .seq = c->end[ORIG].isn,
+                       .flags = TCP_SYN, .win = 65535, .opt = c->end[ORIG].syn_opts};
+    uint8_t ip[128];
+    size_t n = cw_frame_tcp(ip, sizeof ip, &raw, &c->end[ORIG].addr, &c->end[RESP].addr,
+                            0x4242, &t);
+    size_t data = n - 20;                         /* TCP header with options */
+    write_fragment(w, ip, 16, data - 16, false);
+    if (!drop_middle)
+        write_fragment(w, ip, 8, 8, true);
+    write_fragment(w, ip, 0, 8, true);
+    c->end[ORIG].nxt = c->end[ORIG].isn + 1;
+}
+
+static void sc_fragmented_syn(struct cw_pcap *w)
+{
+    struct conv c;
+    tcp_conv(&c, w, 40411);
+    conv_syn_opts(&c, 7, 7);
+    fragmented_syn(w, &c, false);
+    conv_synack(&c);
+    conv_ack(&c, ORIG);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+    tcp_conv(&c, w, 40412);
+    conv_syn_opts(&c, 7, 7);
+    fragmented_syn(w, &c, true);
+}
+
+/* 802.11 with radiotap: a connection in QoS data frames, and frames that carry no readable IP:
+ * two beacons (wlan_mgmt), an ACK (wlan_ctrl), a protected data frame (wlan_protected). */
+static void sc_wlan_radiotap(struct cw_pcap *w)
+{
+    static const uint8_t radiotap[9] = {0, 0, 9, 0, 2, 0, 0, 0, 0};
+    static const uint8_t beacon[24] = {0x80, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0,
+                                       0x5e, 0x30, 0, 1, 2, 0, 0x5e, 0x30, 0, 1, 0, 0};
+    static const uint8_t ack[10] = {0xd4, 0, 0, 0, 2, 0, 0x5e, 0x30, 0, 1};
+    static const uint8_t protected_data[40] = {0x88, 0x41, 0, 0, 2, 0, 0x5e, 0x30, 0, 1};
+    const struct { const uint8_t *b; size_t n; } odd[] = {
+        {beacon, sizeof beacon}, {ack, sizeof ack}, {protected_data, sizeof protected_data},
+        {beacon, sizeof beacon}};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        uint8_t frame[64];
+        memcpy(frame, radiotap, sizeof radiotap);
+        memcpy(frame + sizeof radiotap, odd[i].b, odd[i].n);
+        cw_pcap_write(w, frame, (uint32_t)(sizeof radiotap + odd[i].n));
+    }
+    const struct cw_layer l[] = {ENC(CW_ENC_RADIOTAP, 0, 0), ENC(CW_ENC_WLAN, 0, CW_WLAN_QOS),
+                                 ENC(CW_ENC_LLC, 0, 0)};
+    struct conv c;
+    tunnel_conv(&c, w, CLIENT, SERVER, 40421, l, l, 3);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+}
+
+/* A connection inside DISSECT_MAX_TUNNEL (4) nested tunnels, which is decoded; a packet in
+ * GRE nested 100 times and one with 100 MPLS labels, which are refused by depth. */
+static void sc_tunnel_depth(struct cw_pcap *w)
+{
+    const struct cw_layer deep[] = {ENC(CW_ENC_ETH, 0, 0), OUTER("192.0.2.1", "192.0.2.2"),
+                                    UDP_TO(2152, 2152), ENC(CW_ENC_GTPU, 9, 0),
+                                    OUTER("192.0.2.3", "192.0.2.4"), ENC(CW_ENC_GRE, 0, 0),
+                                    OUTER("192.0.2.5", "192.0.2.6"), UDP_TO(1, 4789),
+                                    ENC(CW_ENC_VXLAN, 8, 0), ENC(CW_ENC_ETH, 0, 0),
+                                    OUTER("192.0.2.7", "192.0.2.8")};
+    struct conv c;
+    tunnel_conv(&c, w, CLIENT, SERVER, 40431, deep, deep, sizeof deep / sizeof *deep);
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+    static struct cw_layer hostile[1 + 2 * 100];
+    size_t n = 0;
+    hostile[n++] = ENC(CW_ENC_ETH, 0, 0);
+    for (int i = 0; i < 100; i++) {
+        hostile[n++] = OUTER("192.0.2.1", "192.0.2.2");
+        hostile[n++] = ENC(CW_ENC_GRE, 0, 0);
+    }
+    tunnel_conv(&c, w, CLIENT, SERVER, 40432, hostile, hostile, n);
+    conv_syn(&c);
+    n = 1;
+    for (int i = 0; i < 100; i++)
+        hostile[n++] = ENC(CW_ENC_MPLS, (uint32_t)(16 + i), 0);
+    tunnel_conv(&c, w, CLIENT, SERVER, 40433, hostile, hostile, n);
+    conv_syn(&c);
+}
+
 struct scenario {
     const char *name;
     int linktype;
     bool nsec;
     void (*build)(struct cw_pcap *w);
-    bool vlans;                   /* has VLAN tags: a pcapng spread keeps to its link type */
+    bool vlans;                   /* has VLAN tags or encapsulations: a pcapng spread keeps
+                                     to its link type */
 };
 
 static const struct scenario SCENARIOS[] = {
@@ -575,6 +862,13 @@ static const struct scenario SCENARIOS[] = {
     {"sll2_graceful", CW_LINK_LINUX_SLL2, true, sc_sll2_graceful, false},
     {"abnormal_misc", CW_LINK_EN10MB, false, sc_abnormal_misc, false},
     {"rst_during_half_close", CW_LINK_EN10MB, false, sc_rst_during_half_close, false},
+    {"tunnel_vxlan_vnis", CW_LINK_EN10MB, false, sc_tunnel_vxlan_vnis, true},
+    {"tunnel_gre", CW_LINK_EN10MB, false, sc_tunnel_gre, true},
+    {"encap_link", CW_LINK_EN10MB, false, sc_encap_link, true},
+    {"tunnel_udp", CW_LINK_EN10MB, false, sc_tunnel_udp, true},
+    {"fragmented_syn", CW_LINK_EN10MB, false, sc_fragmented_syn, true},
+    {"wlan_radiotap", 127, false, sc_wlan_radiotap, true},
+    {"tunnel_depth", CW_LINK_EN10MB, false, sc_tunnel_depth, true},
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 

@@ -1,8 +1,10 @@
 /*
- * test_dissect.c — the dissector on hand-built frames: every link type, VLAN stacks, IPv4
- * and IPv6 (extension headers, fragments, TSO lengths, padding), TCP options, and one test per
- * reason code. A last test decodes every prefix of valid frames from a heap buffer of exactly
- * that size, so AddressSanitizer catches any read past caplen.
+ * test_dissect_packet.c — the dissector on hand-built frames: the original link types, VLAN
+ * stacks, IPv4 and IPv6 (extension headers, the final addresses of a Routing header and a Home
+ * Address option, fragments, a reassembled datagram, TSO lengths, padding), TCP options, and
+ * one test per reason code. A last test decodes every prefix of valid frames from a heap
+ * buffer of exactly that size, so AddressSanitizer catches any read past caplen. Encapsulations
+ * and the other link types: test_dissect_encap.c.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -154,26 +156,108 @@ Test(dissect, tso_total_length_zero_is_the_frame)
     cr_assert_eq(p.payload_caplen, f.n - 54);
 }
 
-Test(dissect, ipv4_options_and_first_fragment)
+/* Any IPv4 fragment, the first too, is left to reassembly (analyzer/ip_defrag.h): the first
+ * one's length is not the datagram's, and its TCP header may not be whole. */
+Test(dissect, ipv4_fragments_are_described_for_reassembly)
 {
     struct frame f = {0};
     struct packet p;
     eth(&f, 0x0800);
     ipv4(&f, 6, 48, 0x2000, 2);   /* MF set, offset 0 */
     tcp(&f, TCP_SYN, NULL, 0);
-    cr_assert_eq(decode(1, &f, &p), DISSECT_OK);
-    cr_assert(p.is_fragment);
-    cr_assert_eq(p.tcp.flags, TCP_SYN);
+    cr_assert_eq(decode(1, &f, &p), DISSECT_IP_FRAGMENT);
+    cr_assert_eq(p.ip_version, 4);
+    cr_assert_eq(p.l4proto, IPPROTO_NUM_TCP);
+    cr_assert_eq(p.frag_id, 1);
+    cr_assert_eq(p.frag_offset, 0);
+    cr_assert(p.frag_more);
+    cr_assert_eq(p.ip_hdr, f.b + 14);
+    cr_assert_eq(p.payload, f.b + 14 + 28);
+    cr_assert_eq(p.payload_len, 20);
+    cr_assert_eq(p.payload_caplen, 20);
+
+    struct frame g = {0};
+    eth(&g, 0x0800);
+    ipv4(&g, 6, 40, 0x0003, 0);   /* offset 24, last */
+    tcp(&g, TCP_ACK, NULL, 0);
+    cr_assert_eq(dissect_packet(1, g.b, g.n - 5, g.n, &p), DISSECT_IP_FRAGMENT);
+    cr_assert_eq(p.frag_offset, 24);
+    cr_assert_not(p.frag_more);
+    cr_assert_eq(p.payload_len, 20);
+    cr_assert_eq(p.payload_caplen, 15);
 }
 
-Test(dissect, ipv4_later_fragment_is_skipped)
+/* A datagram put together from fragments decodes as a packet of its full length, with the
+ * layers outside it as its fragment said. */
+Test(dissect, reassembled_datagram)
 {
     struct frame f = {0};
     struct packet p;
-    eth(&f, 0x0800);
-    ipv4(&f, 6, 40, 0x0003, 0);
-    tcp(&f, TCP_ACK, NULL, 0);
-    cr_assert_eq(decode(1, &f, &p), DISSECT_IP_FRAGMENT);
+    ipv4(&f, 6, 40 + 100, 0, 0);
+    tcp(&f, TCP_ACK | TCP_PSH, NULL, 0);
+    for (int i = 0; i < 100; i++)
+        put8(&f, 'x');
+    memset(&p, 0, sizeof p);
+    p.vlan = 7;
+    p.vlan_depth = 1;
+    p.caplen = p.wirelen = 60;
+    p.ttl = 99;
+    cr_assert_eq(dissect_reassembled(f.b, 20 + 20 + 30, f.n, &p), DISSECT_OK);
+    cr_assert_eq(p.vlan, 7);
+    cr_assert_eq(p.caplen, 60);
+    cr_assert_eq(p.ttl, 64);
+    cr_assert_eq(p.ip_len, 140);
+    cr_assert_eq(p.payload_len, 100);
+    cr_assert_eq(p.payload_caplen, 30);
+    cr_assert_eq(p.tcp.flags, TCP_ACK | TCP_PSH);
+    cr_assert_eq(dissect_reassembled(f.b, 30, f.n, &p), DISSECT_TRUNC_L4);
+}
+
+/* tshark and Zeek key a flow on the addresses the packet finally goes between. */
+Test(dissect, ipv6_routing_header_gives_the_final_destination)
+{
+    uint8_t a1[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0xa1}, a2[16] = {0x20, 0x01, 0x0d, 0xb8,
+                                                                         [15] = 0xa2};
+    struct packet p;
+    char buf[64];
+    for (int left = 0; left < 3; left += 2) {
+        struct frame f = {0};
+        ipv6(&f, 43, 8 + 32 + 20);
+        put8(&f, 6); put8(&f, 4); put8(&f, 0); put8(&f, (uint8_t)left); put32(&f, 0);
+        put(&f, a1, 16);
+        put(&f, a2, 16);
+        tcp(&f, TCP_SYN, NULL, 0);
+        cr_assert_eq(decode(229, &f, &p), DISSECT_OK);
+        cr_assert_str_eq(ip_addr_str(&p.dst, buf, sizeof buf), left ? "2001:db8::a2" : "fd77::2");
+        cr_assert_str_eq(ip_addr_str(&p.src, buf, sizeof buf), "fd77::1");
+    }
+    struct frame g = {0};              /* type 2: the mobile node's home address */
+    ipv6(&g, 43, 24 + 20);
+    put8(&g, 6); put8(&g, 2); put8(&g, 2); put8(&g, 1); put32(&g, 0);
+    put(&g, a1, 16);
+    tcp(&g, TCP_SYN, NULL, 0);
+    cr_assert_eq(decode(229, &g, &p), DISSECT_OK);
+    cr_assert_str_eq(ip_addr_str(&p.dst, buf, sizeof buf), "2001:db8::a1");
+    cr_assert_eq(p.l4proto, IPPROTO_NUM_TCP);
+}
+
+Test(dissect, ipv6_home_address_option_gives_the_source)
+{
+    uint8_t home[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x99};
+    struct frame f = {0};
+    struct packet p;
+    char buf[64];
+    ipv6(&f, 60, 24 + 20);
+    put8(&f, 6); put8(&f, 2);          /* destination options, 24 bytes */
+    put8(&f, 0);                       /* Pad1 */
+    put8(&f, 1); put8(&f, 1); put8(&f, 0);   /* PadN */
+    put8(&f, 0xC9); put8(&f, 16);      /* Home Address */
+    put(&f, home, 16);
+    tcp(&f, TCP_SYN, NULL, 0);
+    cr_assert_eq(decode(229, &f, &p), DISSECT_OK);
+    cr_assert_str_eq(ip_addr_str(&p.src, buf, sizeof buf), "2001:db8::99");
+    cr_assert_str_eq(ip_addr_str(&p.dst, buf, sizeof buf), "fd77::2");
+    cr_assert_eq(p.sport, 40000);
 }
 
 Test(dissect, vlan_stacks)
@@ -405,12 +489,22 @@ Test(dissect, names)
     char buf[64];
     cr_assert_str_eq(dissect_reason_name(DISSECT_TRUNC_IP6_EXT), "trunc_ip6_ext");
     cr_assert_str_eq(dissect_reason_name(DISSECT_BAD_TCP_OFF), "bad_tcp_off");
-    for (int r = 0; r < DISSECT_REASON_COUNT; r++)
+    for (int r = 0; r < DISSECT_REASON_COUNT; r++) {
         cr_assert_not_null(dissect_reason_name((enum dissect_result)r));
+        cr_assert_str_neq(dissect_reason_name((enum dissect_result)r), "unknown", "%d", r);
+    }
     cr_assert_str_eq(dissect_link_name(276, buf, sizeof buf), "LINUX_SLL2 (276)");
     cr_assert_str_eq(dissect_link_name(4242, buf, sizeof buf), "4242");
+    cr_assert_str_eq(dissect_reason_name(DISSECT_TUNNEL_TOO_DEEP), "tunnel_too_deep");
+    cr_assert_str_eq(dissect_reason_name(DISSECT_WLAN_PROTECTED), "wlan_protected");
+    cr_assert_str_eq(dissect_reason_name(DISSECT_FRAG_INCOMPLETE), "frag_incomplete");
+    cr_assert_str_eq(dissect_reason_name(DISSECT_REASON_COUNT), "unknown");
     cr_assert(dissect_link_supported(1));
-    cr_assert_not(dissect_link_supported(127));
+    const int more[] = {9, 10, 50, 51, 104, 105, 127, 192, 239};
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        cr_assert(dissect_link_supported(more[i]), "%d", more[i]);
+    cr_assert_not(dissect_link_supported(147));
+    cr_assert_str_eq(dissect_link_name(239, buf, sizeof buf), "NFLOG (239)");
     struct ip_addr a = {.family = 6, .bytes = {0xfd, 0x77, [15] = 2}};
     cr_assert_str_eq(ip_addr_str(&a, buf, sizeof buf), "fd77::2");
 }

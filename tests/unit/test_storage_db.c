@@ -247,6 +247,43 @@ Test(storage, empty_file_becomes_a_database)
     sqlite3_close(db);
 }
 
+/* A file of schema version 1 (no flows.tunnel) is migrated when opened for writing: its runs
+ * stay, the column is added, and new flows fill it. */
+Test(storage, migrates_a_version_1_file)
+{
+    const char *path = tmp_path("v1.db");
+    struct storage *st = open_ok(path);
+    write_simple_run(st);
+    cr_assert_eq(storage_close(st), 0);
+    sqlite3 *db = reader(path);
+    /* Back to version 1: every column version 2 added (storage/schema.c schema_v2) dropped. */
+    exec_ok(db, "ALTER TABLE flows DROP COLUMN rtt_orig; ALTER TABLE flows DROP COLUMN rtt_resp;"
+                " ALTER TABLE flows DROP COLUMN tunnel; PRAGMA user_version = 1");
+    sqlite3_close(db);
+    open_fails(path, 1, "was written by an older finscope (schema 1)");
+
+    st = open_ok(path);
+    struct sink s;
+    storage_sink(st, &s);
+    struct run_info info = test_run();
+    cr_assert_eq(s.run_begin(s.ctx, &info), 0, "%s", storage_errmsg(st));
+    struct flow_record f = tcp_flow();
+    snprintf(f.tunnel, sizeof f.tunnel, "vxlan 10.0.0.1>10.0.0.2 vni 42");
+    int64_t id = 0;
+    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, &id), 0, "%s", storage_errmsg(st));
+    struct run_totals t = totals(true);
+    cr_assert_eq(s.run_end(s.ctx, &t), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(storage_close(st), 0);
+
+    db = reader(path);
+    cr_assert_eq(q_int(db, "PRAGMA user_version"), STORAGE_SCHEMA_VERSION);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM runs"), 2);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM flows WHERE run_id = 1 AND tunnel IS NULL"), 1);
+    cr_assert_str_eq(q_text(db, "SELECT tunnel FROM flows WHERE run_id = 2"),
+                     "vxlan 10.0.0.1>10.0.0.2 vni 42");
+    sqlite3_close(db);
+}
+
 Test(storage, reopen_appends_a_run)
 {
     const char *path = tmp_path("twice.db");
