@@ -155,6 +155,8 @@ static int emit(struct analyzer *a, struct flow *f, const char *ended_by)
 {
     if (f->key.l4proto == IPPROTO_NUM_TCP) {
         settle_pending_rst(a, f);
+        loss_at_emission(f, a->now_us, a->latest_pkt_us, strcmp(ended_by, "end_of_input") == 0,
+                         a->cfg.max_events);
         tcp_track_finish(f);
         sort_events(f);
     }

@@ -40,6 +40,8 @@ struct read_run {
     int64_t packets, bytes, flows, flows_evicted, kernel_drops, iface_drops;
     double first_packet, last_packet;   /* 0 when NULL (no packet) */
     char error[512];              /* "" when none */
+    bool capture_loss_known;      /* runs.capture_loss is not NULL (some bytes were acked) */
+    double capture_loss;          /* share of acknowledged TCP bytes not captured, 0..1 */
     int64_t runs_in_file;         /* how many runs the file holds, for "run 2 of 3" */
 };
 
@@ -86,6 +88,12 @@ int read_top_anomalous(struct storage *st, int64_t run_id, int limit, read_count
  * group = teardown class, count = flows, flows = all TCP flows of that application; ordered
  * by the application's flows (most first), then app, then class. */
 int read_app_mix(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx);
+/* What capture loss left in the run (teardown.md "Capture loss"). */
+struct read_loss {
+    int64_t gaps, gap_bytes, flows_with_gaps;
+    int64_t inferred_events, flows_with_inferred;
+};
+int read_capture_loss(struct storage *st, int64_t run_id, struct read_loss *out);
 
 /* ---- flows, their events and anomalies (read_flows.c) -------------------------------------- */
 
@@ -102,7 +110,7 @@ int read_app_mix(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx
     X(resp_rsts, INT) X(orig_fins, INT) X(resp_fins, INT) X(orig_wscale, INT) \
     X(resp_wscale, INT) X(anomalies, INT) X(events_dropped, INT) X(conn_state, TEXT) \
     X(history, TEXT) X(app_proto, TEXT) X(app_category, TEXT) X(server_name, TEXT) \
-    X(rtt_orig, REAL) X(rtt_resp, REAL)
+    X(rtt_orig, REAL) X(rtt_resp, REAL) X(gaps, INT) X(gap_bytes, INT)
 
 #define READ_FLOW_ENUM(name, type) RF_##name,
 enum read_flow_column { READ_FLOW_COLUMNS(READ_FLOW_ENUM) RF_COUNT };
@@ -139,6 +147,7 @@ struct read_event {               /* one teardown_events row */
     char flags[12];               /* "SA", "FA", "R", "." ... */
     int64_t seq, ack, len;
     char orig_state[16], resp_state[16];
+    bool inferred;                /* not captured: later packets proved it (teardown.md) */
 };
 
 struct read_anomaly {             /* one anomalies row; "" for NULL text */

@@ -124,8 +124,8 @@ int read_flow(struct storage *st, int64_t flow_id, struct read_flow *out)
 /* ---- events and anomalies -------------------------------------------------------------------- */
 
 #define EVENT_SELECT \
-    "SELECT id, packet, ts, direction, flags, seq, ack, len, orig_state, resp_state" \
-    " FROM teardown_events"
+    "SELECT id, packet, ts, direction, flags, seq, ack, len, orig_state, resp_state," \
+    " inferred FROM teardown_events"
 
 struct event_ctx {
     read_event_fn fn;
@@ -147,6 +147,7 @@ static int event_row(struct storage *st, sqlite3_stmt *s, void *ctx)
     e.len = sqlite3_column_int64(s, 7);
     rd_text(s, 8, e.orig_state, sizeof e.orig_state);
     rd_text(s, 9, e.resp_state, sizeof e.resp_state);
+    e.inferred = sqlite3_column_int(s, 10) != 0;
     return c->fn(c->ctx, &e);
 }
 

@@ -96,6 +96,12 @@ static const char *const schema_v2[] = {
     /* The two legs of the handshake seen from the capture point, seconds (NULL: unseen). */
     "ALTER TABLE flows ADD COLUMN rtt_orig REAL",
     "ALTER TABLE flows ADD COLUMN rtt_resp REAL",
+    /* Capture loss (teardown-spec §10): ranges acknowledged but never captured, their bytes;
+     * the run's share of acknowledged bytes missed; segments inferred, not captured. */
+    "ALTER TABLE flows ADD COLUMN gaps INTEGER",
+    "ALTER TABLE flows ADD COLUMN gap_bytes INTEGER",
+    "ALTER TABLE runs ADD COLUMN capture_loss REAL",
+    "ALTER TABLE teardown_events ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0",
     NULL
 };
 

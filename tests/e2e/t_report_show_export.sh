@@ -304,7 +304,7 @@ cp demo.db odd.db
                 app_proto = 'X' || char(9) || 'Y\\', history = cast(x'41ff' AS TEXT)
                 WHERE orig_port = 50001" || fail "sqlq update"
 "$FINSCOPE" export odd.db --format csv -o odd.csv || fail "csv of odd text"
-grep -q ',"a,""b""$' odd.csv && grep -q '^c",[0-9.]*,[0-9.]*,F' odd.csv ||
+grep -q ',"a,""b""$' odd.csv && grep -q '^c",[0-9.]*,[0-9.]*,[0-9]*,[0-9]*,F' odd.csv ||
     fail "csv quoting: $(grep -A1 '"a,' odd.csv)"
 if [ $have_python = 1 ]; then
     python3 -c '
