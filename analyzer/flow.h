@@ -60,6 +60,7 @@ struct loss_dir {
     bool fin_cut;             /* its FIN came within max(1 s, 3 RTT) of the end of input */
     bool syn_inferred;        /* its SYN (+ACK) was inferred: window scale unknown */
     bool pending_fin;         /* a FIN at pending_pos is suspected, not yet decided */
+    bool pending_own;         /* ... seen from this side's own next segment, not the peer's ack */
     uint32_t pending_pos;
     int64_t pending_ts_us;
     uint64_t pending_pkt;

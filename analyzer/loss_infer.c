@@ -6,6 +6,8 @@
  * not shown to the Zeek model (Zeek would not have seen it either).
  *
  *   SYN+ACK      the originator acknowledges a responder SYN that was not seen (ISN = ack - 1)
+ *   handshake    the responder acknowledges the originator's data before the originator's
+ *   ACK          ACK of the SYN+ACK was seen
  *   FIN          the peer acknowledges one past the sender's last byte, or the sender's own
  *                next segment is one past it; pending until the flow shows whether that
  *                sequence number was a FIN or one byte of data (new data from the sender: it
@@ -71,30 +73,52 @@ static void apply_fin(struct flow *f, uint8_t a, size_t max_events)
     l->pending_fin = false;
     if (A->fin_seen)
         return;
-    infer(f, a, (uint8_t)(TCP_FIN | (A->ack_valid ? TCP_ACK : 0)), l->pending_pos, A->ack,
-          l->pending_ts_us, l->pending_pkt, max_events);
+    /* Decision: a FIN inferred after the peer's FIN answers it (the usual passive close), so it
+     * acknowledges what the peer sent; otherwise it acknowledges what a last acknowledged. */
+    bool answers_fin = B->fin_seen && !B->fin_acked && B->nxt_valid;
+    infer(f, a, (uint8_t)(TCP_FIN | (A->ack_valid || answers_fin ? TCP_ACK : 0)),
+          l->pending_pos, answers_fin ? B->nxt : A->ack, l->pending_ts_us, l->pending_pkt,
+          max_events);
     if (B->ack_valid && seq_geq(B->ack, l->pending_pos + 1) && !A->fin_acked)
         infer(f, (uint8_t)!a, TCP_ACK, B->nxt, B->ack, l->pending_ts_us, l->pending_pkt,
               max_events);
 }
 
-/* A captured segment decides a pending FIN: new data (or a FIN further on) from its sender
- * says the sequence number was a byte of data; any FIN or RST needs the FIN decided first,
- * since it changes who closed and in which state. Anything else leaves it pending. */
-static void settle_pending(struct flow *f, uint8_t a, const struct segment *s, size_t max_events)
+/* Which pending FIN goes first when both are decided at once: the one suspected earlier; at
+ * the same packet, the one its sender's own segment showed. That segment (no payload, one
+ * past the FIN) also acknowledges the other FIN, which only the side that closed first sends
+ * (its final ACK): the side in LAST_ACK sends nothing after its FIN. */
+static uint8_t first_pending(const struct flow *f)
 {
-    struct loss_dir *l = &f->loss[a];
-    if (s->dir == a) {
+    const struct loss_dir *o = &f->loss[DIR_ORIG], *r = &f->loss[DIR_RESP];
+    if (!o->pending_fin || !r->pending_fin)
+        return o->pending_fin ? DIR_ORIG : DIR_RESP;
+    if (o->pending_pkt != r->pending_pkt)
+        return o->pending_pkt < r->pending_pkt ? DIR_ORIG : DIR_RESP;
+    return r->pending_own && !o->pending_own ? DIR_RESP : DIR_ORIG;
+}
+
+static void apply_all(struct flow *f, size_t max_events)
+{
+    while (f->loss[DIR_ORIG].pending_fin || f->loss[DIR_RESP].pending_fin)
+        apply_fin(f, first_pending(f), max_events);
+}
+
+/* A captured segment decides pending FINs: new data (or a FIN further on) from the sender
+ * says the sequence number was a byte of data; then any FIN or RST needs the FINs decided
+ * first, since it changes who closed and in which state. Anything else leaves them pending. */
+static void settle_pending(struct flow *f, const struct segment *s, size_t max_events)
+{
+    struct loss_dir *l = &f->loss[s->dir];
+    if (l->pending_fin) {
         uint32_t end = s->seq + s->len;
         bool new_data = s->len > 0 && seq_gt(end, l->pending_pos + 1);
         bool later_fin = (s->flags & TCP_FIN) && end != l->pending_pos;
-        if (new_data || later_fin) {
+        if (new_data || later_fin)
             l->pending_fin = false;
-            return;
-        }
     }
     if (s->flags & (TCP_FIN | TCP_RST))
-        apply_fin(f, a, max_events);
+        apply_all(f, max_events);
 }
 
 /* The originator acknowledges a SYN+ACK that was not captured: only the SYN+ACK lets an
@@ -110,7 +134,21 @@ static void infer_synack(struct flow *f, const struct segment *s, size_t max_eve
           max_events);
 }
 
-static void suspect_fin(struct flow *f, uint8_t a, const struct segment *s)
+/* The responder acknowledges more than the originator's SYN while the originator's ACK of the
+ * SYN+ACK was not seen: the originator sent data, so it had acknowledged the SYN+ACK (every
+ * segment after it carries that ACK). A RST's ack counts here too: the responder had
+ * synchronized, and a RST acknowledging data answers no SYN. */
+static void infer_handshake_ack(struct flow *f, const struct segment *s, size_t max_events)
+{
+    const struct tcp_dir *o = &f->dir[DIR_ORIG], *r = &f->dir[DIR_RESP];
+    if (s->dir != DIR_RESP || !(s->flags & TCP_ACK) || (s->flags & TCP_SYN) || f->midstream ||
+        !o->syn_seen || !r->syn_seen || !f->synack_seen || r->syn_acked || f->handshake_done ||
+        !seq_gt(s->ack, o->isn + 1))
+        return;
+    infer(f, DIR_ORIG, TCP_ACK, o->isn + 1, r->isn + 1, s->ts_us, s->pkt_no, max_events);
+}
+
+static void suspect_fin(struct flow *f, uint8_t a, const struct segment *s, bool own)
 {
     const struct tcp_dir *A = &f->dir[a];
     struct loss_dir *l = &f->loss[a];
@@ -120,6 +158,7 @@ static void suspect_fin(struct flow *f, uint8_t a, const struct segment *s)
     l->pending_pos = A->nxt;
     l->pending_ts_us = s->ts_us;
     l->pending_pkt = s->pkt_no;
+    l->pending_own = own;
 }
 
 /* One sequence number of direction a went by unseen: the peer acknowledges one past a's last
@@ -128,17 +167,17 @@ static void note_fin(struct flow *f, const struct segment *s)
 {
     const struct tcp_dir *peer = &f->dir[!s->dir], *own = &f->dir[s->dir];
     if ((s->flags & TCP_ACK) && peer->nxt_valid && s->ack == peer->nxt + 1)
-        suspect_fin(f, (uint8_t)!s->dir, s);
+        suspect_fin(f, (uint8_t)!s->dir, s, false);
     if (s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) && own->nxt_valid &&
         s->seq == own->nxt + 1)
-        suspect_fin(f, s->dir, s);
+        suspect_fin(f, s->dir, s, true);
 }
 
 void loss_before_segment(struct flow *f, struct segment *s, size_t max_events)
 {
-    for (uint8_t a = 0; a < 2; a++)
-        if (f->loss[a].pending_fin)
-            settle_pending(f, a, s, max_events);
+    if (f->loss[DIR_ORIG].pending_fin || f->loss[DIR_RESP].pending_fin)
+        settle_pending(f, s, max_events);
+    infer_handshake_ack(f, s, max_events);
     if (s->flags & TCP_RST)
         return;
     infer_synack(f, s, max_events);
@@ -172,9 +211,7 @@ static void infer_final_ack(struct flow *f, uint8_t a, int64_t now_us, size_t ma
 void loss_at_emission(struct flow *f, int64_t now_us, int64_t last_pkt_us, bool end_of_input,
                       size_t max_events)
 {
-    for (uint8_t a = 0; a < 2; a++)
-        if (f->loss[a].pending_fin)
-            apply_fin(f, a, max_events);
+    apply_all(f, max_events);
     for (uint8_t a = 0; a < 2; a++)
         infer_final_ack(f, a, now_us, max_events);
     if (!end_of_input)

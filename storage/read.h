@@ -40,7 +40,8 @@ struct read_run {
     int64_t packets, bytes, flows, flows_evicted, kernel_drops, iface_drops;
     double first_packet, last_packet;   /* 0 when NULL (no packet) */
     char error[512];              /* "" when none */
-    bool capture_loss_known;      /* runs.capture_loss is not NULL (some bytes were acked) */
+    bool capture_loss_known;      /* runs.capture_loss is not NULL (NULL: a file older than
+                                     schema 2, or a run still being written) */
     double capture_loss;          /* share of acknowledged TCP bytes not captured, 0..1 */
     int64_t runs_in_file;         /* how many runs the file holds, for "run 2 of 3" */
 };

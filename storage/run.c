@@ -78,15 +78,12 @@ static int write_decode_errors(struct storage *st, const struct run_totals *t)
 }
 
 /* runs.capture_loss: the share of acknowledged TCP payload bytes the capture missed, over the
- * flows stored so far; NULL when no byte was acknowledged. */
+ * flows stored so far; 0 when no byte was acknowledged (as Zeek's capture-loss reports). */
 static void bind_capture_loss(sqlite3_stmt *s, int idx, const struct storage *st)
 {
     uint64_t acked = st->loss_committed.acked_bytes + st->loss_pending.acked_bytes;
     uint64_t gap = st->loss_committed.gap_bytes + st->loss_pending.gap_bytes;
-    if (acked == 0)
-        sqlite3_bind_null(s, idx);
-    else
-        sqlite3_bind_double(s, idx, (double)gap / (double)acked);
+    sqlite3_bind_double(s, idx, acked == 0 ? 0.0 : (double)gap / (double)acked);
 }
 
 /* At the end: complete only if the totals say so and none of this run's writes failed. */

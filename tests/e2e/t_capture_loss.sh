@@ -1,0 +1,124 @@
+#!/bin/sh
+# t_capture_loss.sh — verdicts that survive capture loss (issue 13, teardown-spec §10).
+# Removes packets at random with fixed seeds (tests/tools/pktdrop) from every capture of real
+# Linux TCP in data/kernel/ — and, when root with working network namespaces, from fresh
+# kernel runs (tests/kernel/run-scenarios.sh) — and compares finscope's verdicts on the lossy
+# copies with those on the lossless originals, flow by flow (same addresses and ports):
+#   - teardown and closer agree on >= 99% of the flows at 1% loss, >= 97% at 3%, over the
+#     draws of one rate (as issue 13 measured the baseline: "over three draws"; each draw is
+#     printed). What loss can still change is a verdict whose only evidence was the packet
+#     removed: the RST of an abort or a refusal, the SYN of a refusal, two packets of a close;
+#   - loss raises no anomaly but ack_of_unseen_data (the lossless captures raise none);
+#   - runs.capture_loss is 0 on every lossless capture, and within 30% (relative) of the share
+#     of TCP data bytes actually removed, over all captures of one (rate, seed).
+# Prints one line per (rate, seed) with the measured numbers. About 5 s (without root).
+# Environment: FINSCOPE = the binary, TOOLS = directory of the test tools. Exit 0 pass, 77 skip.
+
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+: "${FINSCOPE:?set FINSCOPE to the finscope binary}"
+: "${TOOLS:?set TOOLS to the test tools directory}"
+SQLQ=$TOOLS/sqlq
+DROP=$TOOLS/pktdrop
+for t in "$SQLQ" "$DROP"; do
+    [ -x "$t" ] || { echo "no $t (build it first)"; exit 77; }
+done
+ls "$root"/data/kernel/*.pcap >/dev/null 2>&1 || { echo "no data/kernel/*.pcap"; exit 77; }
+SEEDS=${LOSS_SEEDS:-"1 2 3"}
+RATES="1 3"
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+
+# verdicts CAP DB OUT: analyzes CAP into DB; OUT gets "name|addresses|ports|teardown|closer"
+# per TCP flow and OUT.an the anomalies "name|addresses|ports|kind".
+verdicts() {
+    vname=$(basename "$1" .pcap)
+    rm -f "$2"
+    "$FINSCOPE" analyze -q --no-dpi "$1" -o "$2" >"$tmp/analyze.out" 2>&1 ||
+        { fail "finscope analyze $1: $(head -2 "$tmp/analyze.out")"; return 1; }
+    "$SQLQ" "$2" "SELECT '$vname', orig_addr, orig_port, resp_addr, resp_port, teardown, closer
+                  FROM flows WHERE proto = 'tcp' ORDER BY 2, 3, 4, 5" >"$3"
+    "$SQLQ" "$2" "SELECT '$vname', f.orig_addr, f.orig_port, f.resp_addr, f.resp_port, a.kind
+                  FROM anomalies a JOIN flows f ON f.id = a.flow_id ORDER BY 2, 3, 4, 5, 6" \
+        >"$3.an"
+}
+
+# check_set LABEL DIR: the whole comparison over DIR/*.pcap.
+check_set() {
+    label=$1; dir=$2; work=$tmp/$label
+    mkdir -p "$work"
+    : >"$work/base"; : >"$work/base.an"
+    for cap in "$dir"/*.pcap; do
+        n=$(basename "$cap" .pcap)
+        verdicts "$cap" "$work/$n.db" "$work/$n.v" || continue
+        cat "$work/$n.v" >>"$work/base"; cat "$work/$n.v.an" >>"$work/base.an"
+        loss=$("$SQLQ" "$work/$n.db" "SELECT capture_loss FROM runs")
+        [ "$loss" = 0 ] || [ "$loss" = 0.0 ] || fail "$label/$n: capture_loss $loss on the lossless capture"
+    done
+    [ -s "$work/base.an" ] && fail "$label: lossless captures raise anomalies: $(head -3 "$work/base.an")"
+    total=$(wc -l <"$work/base")
+    [ "$total" -gt 0 ] || { fail "$label: no flows"; return; }
+    for rate in $RATES; do
+        agreed=0; flows=0
+        for seed in $SEEDS; do
+            check_lossy "$label" "$dir" "$work" "$rate" "$seed" "$total"
+            agreed=$((agreed + agree)); flows=$((flows + total))
+        done
+        pct=$(awk -v a="$agreed" -v t="$flows" 'BEGIN { printf "%.1f", 100 * a / t }')
+        want=99; [ "$rate" = 3 ] && want=97
+        echo "$label loss ${rate}%, seeds $SEEDS: $agreed/$flows flows agree ($pct%, want >= $want%)"
+        awk -v p="$pct" -v w="$want" 'BEGIN { exit !(p >= w) }' ||
+            fail "$label ${rate}%: $pct% agree over the seeds, want >= $want%"
+    done
+}
+
+check_lossy() {
+    label=$1; dir=$2; work=$3; rate=$4; seed=$5; total=$6
+    : >"$work/lossy"; : >"$work/lossy.an"
+    data=0; removed=0; weighted=0
+    for cap in "$dir"/*.pcap; do
+        n=$(basename "$cap" .pcap)
+        # A different draw per file: the seed and the file's name.
+        fseed=$((seed * 1000 + $(printf '%s' "$n" | cksum | cut -d' ' -f1) % 1000))
+        line=$("$DROP" "$cap" "$work/lossy.pcap" "$rate" "$fseed") || { fail "pktdrop $cap"; return; }
+        d=$(echo "$line" | sed 's/.* data_bytes=\([0-9]*\).*/\1/')
+        r=$(echo "$line" | sed 's/.*removed_data_bytes=\([0-9]*\).*/\1/')
+        verdicts "$work/lossy.pcap" "$work/lossy.db" "$work/l.v" || continue
+        sed "s/^lossy|/$n|/" "$work/l.v" >>"$work/lossy"
+        sed "s/^lossy|/$n|/" "$work/l.v.an" >>"$work/lossy.an"
+        loss=$("$SQLQ" "$work/lossy.db" "SELECT capture_loss FROM runs")
+        data=$((data + d)); removed=$((removed + r))
+        weighted=$(awk -v w="$weighted" -v l="${loss:-0}" -v d="$d" 'BEGIN { printf "%.6f", w + l * d }')
+    done
+    agree=$(sort "$work/base" | comm -12 - "$(sort "$work/lossy" >"$work/lossy.s"; echo "$work/lossy.s")" | wc -l)
+    pct=$(awk -v a="$agree" -v t="$total" 'BEGIN { printf "%.1f", 100 * a / t }')
+    removed_share=$(awk -v r="$removed" -v d="$data" 'BEGIN { printf "%.4f", d ? r / d : 0 }')
+    measured=$(awk -v w="$weighted" -v d="$data" 'BEGIN { printf "%.4f", d ? w / d : 0 }')
+    extra=$(grep -v '|ack_of_unseen_data$' "$work/lossy.an" | sort | uniq)
+    echo "$label loss ${rate}% seed $seed: $agree/$total flows agree ($pct%);" \
+         "data removed $removed_share, capture_loss $measured;" \
+         "anomalies: $(cut -d'|' -f6 "$work/lossy.an" | sort | uniq -c | tr -s ' ' | tr '\n' ',')"
+    sort "$work/base" | comm -23 - "$work/lossy.s" >"$work/differ.$rate.$seed"
+    [ -z "$extra" ] || { fail "$label ${rate}% seed $seed: anomalies raised by loss:"
+                         echo "$extra" | head -10 | sed 's/^/  /'; }
+    awk -v m="$measured" -v r="$removed_share" 'BEGIN { exit !(r == 0 ? m == 0 : (m - r) / r <= 0.3 && (r - m) / r <= 0.3) }' ||
+        fail "$label ${rate}% seed $seed: capture_loss $measured, data removed $removed_share (> 30% apart)"
+}
+
+check_set data "$root/data/kernel"
+
+# Fresh kernel runs when root (the same scenarios, recorded now).
+if [ "$(id -u)" -eq 0 ] && [ -x "$TOOLS/kpeer" ] && [ -x "$TOOLS/kcap" ]; then
+    TOOLS="$TOOLS" sh "$root/tests/kernel/run-scenarios.sh" "$tmp/fresh" >"$tmp/fresh.out" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        check_set fresh "$tmp/fresh"
+    elif [ $rc -ne 77 ]; then
+        fail "run-scenarios.sh exited $rc: $(tail -3 "$tmp/fresh.out")"
+    fi
+fi
+[ "$failed" -eq 0 ] || { echo "capture loss: $failed failures"; exit 1; }
+echo "capture loss: all checks passed"
