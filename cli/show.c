@@ -14,7 +14,10 @@
  * --absolute. An endpoint's state is written beside the arrow when it changed; a second row
  * for the same packet (one segment moving an endpoint twice) has no arrow. Anomalies are
  * marked under the arrow of the packet that raised them, with expected vs observed (as
- * stored: absolute numbers). Above the ladder: the verdict and the flow's other facts.
+ * stored: absolute numbers). A segment the capture missed but later packets prove
+ * (teardown_events.inferred) is drawn with dots and labelled "inferred", its packet number
+ * (the packet that proved it) in parentheses. Above the ladder: the verdict and the flow's
+ * other facts, with the capture loss seen in it.
  */
 #include "cli/array.h"
 #include "cli/read_commands.h"
@@ -37,7 +40,9 @@ static const char HELP[] =
 "its flags, seq, ack and payload length. Each endpoint's inferred RFC 9293 state is written\n"
 "beside the arrow that changed it (CLOSED, SYN_SENT, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2,\n"
 "CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, ...). A segment that raised an anomaly has a\n"
-"line marked ! under its arrow with what was expected and what was observed. Above the\n"
+"line marked ! under its arrow with what was expected and what was observed. A segment the\n"
+"capture missed but later packets prove was sent is drawn with dots and labelled inferred,\n"
+"with the number of the packet that proved it in parentheses. Above the\n"
 "ladder: the verdict (teardown class, closer, final states), Zeek's conn_state and history,\n"
 "the application protocol, times and volumes.\n"
 "\n"
@@ -264,6 +269,21 @@ static void print_numbering(FILE *out, const struct flow_view *v)
     fputs("); --absolute shows them as captured\n", out);
 }
 
+/* Capture loss in this flow: gaps, and the segments inferred rather than captured. */
+static void print_loss(FILE *out, const struct flow_view *v)
+{
+    size_t inferred = 0;
+    for (size_t i = 0; i < v->nev; i++)
+        inferred += v->ev[i].inferred;
+    if (rf_int(&v->flow, RF_gaps) > 0)
+        fprintf(out, "  loss       %" PRId64 " gap(s): %" PRId64 " bytes acknowledged but not "
+                "captured\n", rf_int(&v->flow, RF_gaps), rf_int(&v->flow, RF_gap_bytes));
+    if (inferred > 0)
+        fprintf(out, "  inferred   %zu segment(s) the capture missed, drawn with dots: later "
+                "packets prove\n             they were sent (packet = the one that proved it)\n",
+                inferred);
+}
+
 static void print_header(FILE *out, const struct term_style *ts, const struct flow_view *v,
                          const char *db)
 {
@@ -275,6 +295,7 @@ static void print_header(FILE *out, const struct term_style *ts, const struct fl
     print_counts(out, f);
     print_labels(out, f);
     print_numbering(out, v);
+    print_loss(out, v);
 }
 
 /* ---- the ladder --------------------------------------------------------------------------- */
@@ -319,7 +340,8 @@ static void arrow_label(const struct flow_view *v, const struct read_event *e, c
     char flags[48];
     int side = side_of(e->direction);
     flag_words(e->flags, flags, sizeof flags);
-    int n = snprintf(buf, len, "%s seq=%" PRIu32, flags, shown(v, e->seq, side));
+    int n = snprintf(buf, len, "%s%s seq=%" PRIu32, e->inferred ? "inferred " : "", flags,
+                     shown(v, e->seq, side));
     if (n > 0 && (size_t)n < len && strchr(e->flags, 'A'))
         n += snprintf(buf + n, len - (size_t)n, " ack=%" PRIu32, shown(v, e->ack, !side));
     if (n > 0 && (size_t)n < len)
@@ -350,24 +372,26 @@ static enum style arrow_colour(const char *flags)
     return STY_RESET;
 }
 
-static void print_dashes(FILE *out, int n)
+static void print_dashes(FILE *out, int n, char dash)
 {
     for (int i = 0; i < n; i++)
-        fputc('-', out);
+        fputc(dash, out);
 }
 
-/* |---- label ---->|  or  |<--- label -----|, `width` columns between the bars. */
+/* |---- label ---->|  or  |<--- label -----|, `width` columns between the bars; an inferred
+ * segment (not captured) is drawn with dots: |.... inferred FIN ....>|. */
 static void print_arrow(FILE *out, const struct term_style *ts, const char *label, bool right,
-                        int width, enum style colour)
+                        int width, enum style colour, bool inferred)
 {
     int inner = width - 2 - (int)strlen(label) - 1;      /* 2 spaces, 1 head */
     int before = inner / 2, after = inner - before;
-    fprintf(out, "|%s", sty(ts, colour));
+    char dash = inferred ? '.' : '-';
+    fprintf(out, "|%s", sty(ts, inferred ? STY_DIM : colour));
     if (!right)
         fputc('<', out);
-    print_dashes(out, before);
+    print_dashes(out, before, dash);
     fprintf(out, " %s ", label);
-    print_dashes(out, after);
+    print_dashes(out, after, dash);
     if (right)
         fputc('>', out);
     fprintf(out, "%s|", sty(ts, STY_RESET));
@@ -463,10 +487,11 @@ static void print_event(FILE *out, const struct term_style *ts, struct flow_view
 {
     const struct read_event *e = &v->ev[i];
     bool again = i > 0 && v->ev[i - 1].packet == e->packet &&
+                 v->ev[i - 1].inferred == e->inferred &&
                  strcmp(v->ev[i - 1].direction, e->direction) == 0;
     char time[32], pkt[24], label[128];
     snprintf(time, sizeof time, "+%.6f", e->ts - rf_real(&v->flow, RF_first_ts));
-    snprintf(pkt, sizeof pkt, "%" PRId64, e->packet);
+    snprintf(pkt, sizeof pkt, e->inferred ? "(%" PRId64 ")" : "%" PRId64, e->packet);
     bool orig_changed = strcmp(e->orig_state, ls->orig) != 0;
     bool resp_changed = strcmp(e->resp_state, ls->resp) != 0;
     fputs(sty(ts, STY_CYAN), out);
@@ -477,7 +502,7 @@ static void print_event(FILE *out, const struct term_style *ts, struct flow_view
     } else {
         arrow_label(v, e, label, sizeof label);
         print_arrow(out, ts, label, side_of(e->direction) == 0, ls->width,
-                    arrow_colour(e->flags));
+                    arrow_colour(e->flags), e->inferred);
     }
     if (resp_changed)
         fprintf(out, " %s%s%s", sty(ts, STY_CYAN), e->resp_state, sty(ts, STY_RESET));
