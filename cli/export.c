@@ -37,7 +37,8 @@ static const char HELP[] =
 "          uid is \"F\" + the flow id in base 62 (stable: the same flow, the same uid);\n"
 "          service is nDPI's protocol under Zeek's name (TLS -> ssl, HTTP -> http, ...);\n"
 "          like Zeek, duration and byte counts are unset (-) for a flow of duration 0;\n"
-"          local_orig, local_resp and tunnel_parents are unset, missed_bytes is 0;\n"
+"          local_orig, local_resp and tunnel_parents are unset; missed_bytes is\n"
+"          flows.gap_bytes (bytes acknowledged but not captured; 0 when not TCP);\n"
 "          #open and #close are the run's start and end (UTC; the export time when the\n"
 "          run is unfinished).\n"
 "  jsonl   one JSON object per line and flow: every column of the flows table\n"
@@ -257,6 +258,13 @@ static void zeek_count(FILE *out, const struct read_flow *f, enum read_flow_colu
         fprintf(out, "%" PRId64, rf_int(f, c));
 }
 
+/* Zeek's missed_bytes: bytes in content gaps, i.e. flows.gap_bytes (0 for UDP and others,
+ * as Zeek writes). */
+static void zeek_missed_bytes(FILE *out, const struct read_flow *f)
+{
+    fprintf(out, "%" PRId64, rf_null(f, RF_gap_bytes) ? 0 : rf_int(f, RF_gap_bytes));
+}
+
 static void zeek_row(FILE *out, const struct read_flow *f)
 {
     char uid[24], svc[48];
@@ -275,7 +283,9 @@ static void zeek_row(FILE *out, const struct read_flow *f)
     else
         fputs("\t-\t-\t-\t", out);
     zeek_string(out, rf_text(f, RF_conn_state));
-    fputs("\t-\t-\t0\t", out);                      /* local_orig local_resp missed_bytes */
+    fputs("\t-\t-\t", out);                        /* local_orig local_resp */
+    zeek_missed_bytes(out, f);
+    fputc('\t', out);
     zeek_string(out, rf_text(f, RF_history));
     fputc('\t', out);
     zeek_count(out, f, RF_orig_pkts);
