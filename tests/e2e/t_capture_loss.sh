@@ -8,7 +8,13 @@
 #     draws of one rate (as issue 13 measured the baseline: "over three draws"; each draw is
 #     printed). What loss can still change is a verdict whose only evidence was the packet
 #     removed: the RST of an abort or a refusal, the SYN of a refusal, two packets of a close;
-#   - loss raises no anomaly but ack_of_unseen_data (the lossless captures raise none);
+#   - loss raises no anomaly but ack_of_unseen_data: every other anomaly of a lossy copy is
+#     one of its lossless original (same flow, same kind; a capture of real path loss has
+#     fin_retransmitted rows of its own). One case is ambiguous by nature and only counted: a
+#     RST whose sender's last data and its acknowledgment were both removed is in the window
+#     but past the sender's last byte seen, which is what a blind in-window RST looks like
+#     (rst_seq_inexact, taken as accepted: the verdict stands); it is allowed when the lossy
+#     copy holds fewer payload bytes from the RST's sender than the original;
 #   - runs.capture_loss is 0 on every lossless capture, and within 30% (relative) of the share
 #     of TCP data bytes actually removed, over all captures of one (rate, seed);
 #   - what a user sees, on data/crafted/capture_loss.pcap: inferred events and gaps in the
@@ -63,7 +69,6 @@ check_set() {
         loss=$("$SQLQ" "$work/$n.db" "SELECT capture_loss FROM runs")
         [ "$loss" = 0 ] || [ "$loss" = 0.0 ] || fail "$label/$n: capture_loss $loss on the lossless capture"
     done
-    [ -s "$work/base.an" ] && fail "$label: lossless captures raise anomalies: $(head -3 "$work/base.an")"
     total=$(wc -l <"$work/base")
     [ "$total" -gt 0 ] || { fail "$label: no flows"; return; }
     for rate in $RATES; do
@@ -82,7 +87,7 @@ check_set() {
 
 check_lossy() {
     label=$1; dir=$2; work=$3; rate=$4; seed=$5; total=$6
-    : >"$work/lossy"; : >"$work/lossy.an"
+    : >"$work/lossy"; : >"$work/lossy.an"; : >"$work/amb"
     data=0; removed=0; weighted=0
     for cap in "$dir"/*.pcap; do
         n=$(basename "$cap" .pcap)
@@ -94,6 +99,14 @@ check_lossy() {
         verdicts "$work/lossy.pcap" "$work/lossy.db" "$work/l.v" || continue
         sed "s/^lossy|/$n|/" "$work/l.v" >>"$work/lossy"
         sed "s/^lossy|/$n|/" "$work/l.v.an" >>"$work/lossy.an"
+        "$SQLQ" "$work/lossy.db" "ATTACH '$work/$n.db' AS b;
+            SELECT '$n', f.orig_addr, f.orig_port, f.resp_addr, f.resp_port, a.kind
+            FROM anomalies a JOIN flows f ON f.id = a.flow_id
+            JOIN b.flows g ON g.orig_addr = f.orig_addr AND g.orig_port = f.orig_port
+                          AND g.resp_addr = f.resp_addr AND g.resp_port = f.resp_port
+            WHERE a.kind = 'rst_seq_inexact' AND CASE a.direction WHEN 'orig'
+                  THEN f.orig_bytes < g.orig_bytes ELSE f.resp_bytes < g.resp_bytes END" \
+            >>"$work/amb"
         loss=$("$SQLQ" "$work/lossy.db" "SELECT capture_loss FROM runs")
         data=$((data + d)); removed=$((removed + r))
         weighted=$(awk -v w="$weighted" -v l="${loss:-0}" -v d="$d" 'BEGIN { printf "%.6f", w + l * d }')
@@ -102,9 +115,12 @@ check_lossy() {
     pct=$(awk -v a="$agree" -v t="$total" 'BEGIN { printf "%.1f", 100 * a / t }')
     removed_share=$(awk -v r="$removed" -v d="$data" 'BEGIN { printf "%.4f", d ? r / d : 0 }')
     measured=$(awk -v w="$weighted" -v d="$data" 'BEGIN { printf "%.4f", d ? w / d : 0 }')
-    extra=$(grep -v '|ack_of_unseen_data$' "$work/lossy.an" | sort | uniq)
+    sort "$work/base.an" "$work/amb" >"$work/allowed"
+    extra=$(grep -v '|ack_of_unseen_data$' "$work/lossy.an" | sort | comm -23 - "$work/allowed" |
+            uniq)
     echo "$label loss ${rate}% seed $seed: $agree/$total flows agree ($pct%);" \
          "data removed $removed_share, capture_loss $measured;" \
+         "$(wc -l <"$work/amb") ambiguous;" \
          "anomalies: $(cut -d'|' -f6 "$work/lossy.an" | sort | uniq -c | tr -s ' ' | tr '\n' ',')"
     sort "$work/base" | comm -23 - "$work/lossy.s" >"$work/differ.$rate.$seed"
     [ -z "$extra" ] || { fail "$label ${rate}% seed $seed: anomalies raised by loss:"
@@ -155,9 +171,11 @@ if [ "$(id -u)" -eq 0 ] && [ -x "$TOOLS/kpeer" ] && [ -x "$TOOLS/kcap" ]; then
     TOOLS="$TOOLS" sh "$root/tests/kernel/run-scenarios.sh" "$tmp/fresh" >"$tmp/fresh.out" 2>&1
     rc=$?
     if [ $rc -eq 0 ]; then
-        # A fresh capture differs from run to run, and so do the packets a seed removes: six
-        # draws keep the pooled share steady enough for a pass/fail test.
-        SEEDS=${LOSS_FRESH_SEEDS:-"1 2 3 4 5 6"}
+        # A fresh capture differs from run to run, and so do the packets a seed removes; one
+        # draw of 200 connections may lose 5 of their 88 RSTs. Ten draws keep the pooled
+        # share steady enough for a pass/fail test (at 1%: about 12 of 2180 flows differ,
+        # 21 may).
+        SEEDS=${LOSS_FRESH_SEEDS:-"1 2 3 4 5 6 7 8 9 10"}
         check_set fresh "$tmp/fresh"
     elif [ $rc -ne 77 ]; then
         fail "run-scenarios.sh exited $rc: $(tail -3 "$tmp/fresh.out")"
