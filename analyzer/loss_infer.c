@@ -152,7 +152,10 @@ static void suspect_fin(struct flow *f, uint8_t a, const struct segment *s, bool
 {
     const struct tcp_dir *A = &f->dir[a];
     struct loss_dir *l = &f->loss[a];
-    if (A->fin_seen || l->pending_fin || f->first_rst_dir >= 0 || !synchronized(f))
+    /* Only a sequence space that a SYN or payload proved: picked up mid-stream, a side seen
+     * only in pure ACKs may have shown a keepalive (seq = its next - 1, RFC 9293 §3.8.4). */
+    if (A->fin_seen || l->pending_fin || f->first_rst_dir >= 0 || !synchronized(f) ||
+        (!A->syn_seen && f->bytes[a] == 0))
         return;
     l->pending_fin = true;
     l->pending_pos = A->nxt;

@@ -53,8 +53,8 @@ static const char *teardown_of(const struct flow *f)
 {
     const struct tcp_dir *o = &f->dir[DIR_ORIG], *r = &f->dir[DIR_RESP];
     bool synchronized = f->handshake_done || f->synack_seen || f->midstream;
-    if (o->syn_seen && f->pkts[DIR_RESP] == 0)
-        return "unanswered";
+    if (o->syn_seen && f->pkts[DIR_RESP] == 0 && !f->loss[DIR_RESP].syn_inferred)
+        return "unanswered";     /* an inferred SYN+ACK answered (a one-way capture) */
     if (f->resp_rst_before_synack && f->first_rst_dir == DIR_RESP && !f->midstream)
         return "rejected";
     if (f->first_rst_dir >= 0 && f->rst_before_graceful && synchronized && !lone_rst(f))
