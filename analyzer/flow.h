@@ -33,6 +33,10 @@ struct flow_key {
 /* One TCP direction's sequence space, as seen from its sender (teardown-spec §2). */
 struct tcp_dir {
     bool syn_seen, syn_acked, nxt_valid, ack_valid, fin_seen, fin_acked, win_valid;
+    /* Capture loss, the per-packet part (the rest is struct loss_dir, touched only when these
+     * say so): a FIN suspected at loss[].pending_pos (loss_infer.c); holes in use (gaps.c). */
+    bool fin_suspected;
+    uint8_t unseen_holes;
     bool sent_non_rst;        /* any segment without RST from this side */
     uint32_t isn;             /* SYN's sequence number, when syn_seen */
     uint32_t nxt;             /* highest seq + len sent (SYN and FIN count one) */
@@ -55,22 +59,23 @@ struct tcp_dir {
 /* What capture loss left per direction (gaps.c, loss_infer.c; teardown.md "Capture loss"). */
 #define LOSS_MAX_HOLES 4
 struct loss_dir {
-    int64_t last_ts_us;       /* this side's last segment seen */
     bool sent_after_fin;      /* payload, FIN or RST from this side after its first FIN */
+    bool peer_spoke_late;     /* the peer sent a segment more than an RTT after this side's
+                                 FIN without acknowledging it */
     bool fin_cut;             /* its FIN came within max(1 s, 3 RTT) of the end of input */
     bool syn_inferred;        /* its SYN (+ACK) was inferred: window scale unknown */
-    bool pending_fin;         /* a FIN at pending_pos is suspected, not yet decided */
-    bool pending_own;         /* ... seen from this side's own next segment, not the peer's ack */
+    bool pending_own;         /* the suspected FIN (tcp_dir.fin_suspected) was seen from this
+                                 side's own next segment, not from the peer's ack */
     uint32_t pending_pos;
     int64_t pending_ts_us;
     uint64_t pending_pkt;
-    /* Unseen ranges below nxt, not yet acknowledged: [lo, hi), counted once acknowledged. */
-    uint8_t nholes;
+    /* Unseen ranges below nxt, not yet acknowledged: [lo, hi), counted once acknowledged;
+     * tcp_dir.unseen_holes of them are in use. */
     uint32_t holes[LOSS_MAX_HOLES][2];
     uint8_t holes_counted;    /* bit i: hole i is already counted as a gap (partly acked) */
     uint32_t gaps;            /* ranges acknowledged but never captured */
     uint64_t gap_bytes;       /* bytes in them */
-    uint64_t acked_bytes;     /* payload bytes the peer acknowledged */
+    uint32_t ack_base;        /* the peer's first acknowledgment (acked bytes count from it) */
 };
 
 /* Timeout queues: every live flow sits in exactly one, ordered by touch_us (oldest first). */
@@ -203,9 +208,10 @@ void tcp_accept_rst(struct flow *f, struct segment *s, size_t max_events);
 /* gaps.c: per-direction accounting of what the capture missed (Zeek's capture-loss).
  * gaps_payload: a segment of `d` with payload, before d->nxt moves; gaps_ack: the peer of
  * `d` acknowledges up to `ack` (before d->nxt moves for inferred data). */
-void gaps_payload(struct loss_dir *l, const struct tcp_dir *d, const struct segment *s);
-void gaps_ack(struct loss_dir *l, const struct tcp_dir *d, const struct tcp_dir *acker,
-              uint32_t ack);
+void gaps_payload(struct loss_dir *l, struct tcp_dir *d, const struct segment *s);
+void gaps_ack(struct loss_dir *l, struct tcp_dir *d, const struct tcp_dir *acker, uint32_t ack);
+/* Payload bytes of direction `dir` that its peer acknowledged (at most 4 GiB: one wrap). */
+uint64_t gaps_acked_bytes(const struct flow *f, int dir);
 
 /* loss_infer.c */
 /* Before a captured segment is tracked: decides pending FIN inferences it settles, infers a

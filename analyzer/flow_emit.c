@@ -114,7 +114,7 @@ static void fill_tcp(const struct flow *f, struct flow_record *r)
         r->rtt_us[i] = f->rtt_us[i];
         r->gaps += f->loss[i].gaps;
         r->gap_bytes += f->loss[i].gap_bytes;
-        r->acked_bytes += f->loss[i].acked_bytes;
+        r->acked_bytes += gaps_acked_bytes(f, i);
     }
 }
 

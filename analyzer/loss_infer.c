@@ -69,8 +69,9 @@ static void infer(struct flow *f, uint8_t dir, uint8_t flags, uint32_t seq, uint
 static void apply_fin(struct flow *f, uint8_t a, size_t max_events)
 {
     struct loss_dir *l = &f->loss[a];
-    const struct tcp_dir *A = &f->dir[a], *B = &f->dir[!a];
-    l->pending_fin = false;
+    struct tcp_dir *A = &f->dir[a];
+    const struct tcp_dir *B = &f->dir[!a];
+    A->fin_suspected = false;
     if (A->fin_seen)
         return;
     /* Decision: a FIN inferred after the peer's FIN answers it (the usual passive close), so it
@@ -91,8 +92,8 @@ static void apply_fin(struct flow *f, uint8_t a, size_t max_events)
 static uint8_t first_pending(const struct flow *f)
 {
     const struct loss_dir *o = &f->loss[DIR_ORIG], *r = &f->loss[DIR_RESP];
-    if (!o->pending_fin || !r->pending_fin)
-        return o->pending_fin ? DIR_ORIG : DIR_RESP;
+    if (!f->dir[DIR_ORIG].fin_suspected || !f->dir[DIR_RESP].fin_suspected)
+        return f->dir[DIR_ORIG].fin_suspected ? DIR_ORIG : DIR_RESP;
     if (o->pending_pkt != r->pending_pkt)
         return o->pending_pkt < r->pending_pkt ? DIR_ORIG : DIR_RESP;
     return r->pending_own && !o->pending_own ? DIR_RESP : DIR_ORIG;
@@ -100,7 +101,7 @@ static uint8_t first_pending(const struct flow *f)
 
 static void apply_all(struct flow *f, size_t max_events)
 {
-    while (f->loss[DIR_ORIG].pending_fin || f->loss[DIR_RESP].pending_fin)
+    while (f->dir[DIR_ORIG].fin_suspected || f->dir[DIR_RESP].fin_suspected)
         apply_fin(f, first_pending(f), max_events);
 }
 
@@ -109,13 +110,14 @@ static void apply_all(struct flow *f, size_t max_events)
  * first, since it changes who closed and in which state. Anything else leaves them pending. */
 static void settle_pending(struct flow *f, const struct segment *s, size_t max_events)
 {
-    struct loss_dir *l = &f->loss[s->dir];
-    if (l->pending_fin) {
+    const struct loss_dir *l = &f->loss[s->dir];
+    struct tcp_dir *d = &f->dir[s->dir];
+    if (d->fin_suspected) {
         uint32_t end = s->seq + s->len;
         bool new_data = s->len > 0 && seq_gt(end, l->pending_pos + 1);
         bool later_fin = (s->flags & TCP_FIN) && end != l->pending_pos;
         if (new_data || later_fin)
-            l->pending_fin = false;
+            d->fin_suspected = false;
     }
     if (s->flags & (TCP_FIN | TCP_RST))
         apply_all(f, max_events);
@@ -126,8 +128,9 @@ static void settle_pending(struct flow *f, const struct segment *s, size_t max_e
 static void infer_synack(struct flow *f, const struct segment *s, size_t max_events)
 {
     const struct tcp_dir *o = &f->dir[DIR_ORIG], *r = &f->dir[DIR_RESP];
-    if (s->dir != DIR_ORIG || (s->flags & (TCP_SYN | TCP_ACK)) != TCP_ACK || f->midstream ||
-        !o->syn_seen || r->syn_seen || f->synack_seen || f->first_rst_dir >= 0)
+    if (f->synack_seen || f->handshake_done || s->dir != DIR_ORIG ||
+        (s->flags & (TCP_SYN | TCP_ACK)) != TCP_ACK || f->midstream || !o->syn_seen ||
+        r->syn_seen || f->first_rst_dir >= 0)
         return;
     f->loss[DIR_RESP].syn_inferred = true;
     infer(f, DIR_RESP, TCP_SYN | TCP_ACK, s->ack - 1, o->isn + 1, s->ts_us, s->pkt_no,
@@ -141,8 +144,8 @@ static void infer_synack(struct flow *f, const struct segment *s, size_t max_eve
 static void infer_handshake_ack(struct flow *f, const struct segment *s, size_t max_events)
 {
     const struct tcp_dir *o = &f->dir[DIR_ORIG], *r = &f->dir[DIR_RESP];
-    if (s->dir != DIR_RESP || !(s->flags & TCP_ACK) || (s->flags & TCP_SYN) || f->midstream ||
-        !o->syn_seen || !r->syn_seen || !f->synack_seen || r->syn_acked || f->handshake_done ||
+    if (f->handshake_done || !f->synack_seen || s->dir != DIR_RESP || !(s->flags & TCP_ACK) ||
+        (s->flags & TCP_SYN) || f->midstream || !o->syn_seen || !r->syn_seen || r->syn_acked ||
         !seq_gt(s->ack, o->isn + 1))
         return;
     infer(f, DIR_ORIG, TCP_ACK, o->isn + 1, r->isn + 1, s->ts_us, s->pkt_no, max_events);
@@ -150,14 +153,14 @@ static void infer_handshake_ack(struct flow *f, const struct segment *s, size_t 
 
 static void suspect_fin(struct flow *f, uint8_t a, const struct segment *s, bool own)
 {
-    const struct tcp_dir *A = &f->dir[a];
+    struct tcp_dir *A = &f->dir[a];
     struct loss_dir *l = &f->loss[a];
     /* Only a sequence space that a SYN or payload proved: picked up mid-stream, a side seen
      * only in pure ACKs may have shown a keepalive (seq = its next - 1, RFC 9293 §3.8.4). */
-    if (A->fin_seen || l->pending_fin || f->first_rst_dir >= 0 || !synchronized(f) ||
+    if (A->fin_seen || A->fin_suspected || f->first_rst_dir >= 0 || !synchronized(f) ||
         (!A->syn_seen && f->bytes[a] == 0))
         return;
-    l->pending_fin = true;
+    A->fin_suspected = true;
     l->pending_pos = A->nxt;
     l->pending_ts_us = s->ts_us;
     l->pending_pkt = s->pkt_no;
@@ -178,7 +181,7 @@ static void note_fin(struct flow *f, const struct segment *s)
 
 void loss_before_segment(struct flow *f, struct segment *s, size_t max_events)
 {
-    if (f->loss[DIR_ORIG].pending_fin || f->loss[DIR_RESP].pending_fin)
+    if (f->dir[DIR_ORIG].fin_suspected || f->dir[DIR_RESP].fin_suspected)
         settle_pending(f, s, max_events);
     infer_handshake_ack(f, s, max_events);
     if (s->flags & TCP_RST)
@@ -187,7 +190,7 @@ void loss_before_segment(struct flow *f, struct segment *s, size_t max_events)
     note_fin(f, s);
     if (s->flags & TCP_FIN)             /* the segment that proves a FIN is itself a FIN */
         for (uint8_t a = 0; a < 2; a++)
-            if (f->loss[a].pending_fin && a != s->dir)
+            if (f->dir[a].fin_suspected && a != s->dir)
                 apply_fin(f, a, max_events);
 }
 
@@ -203,7 +206,7 @@ static void infer_final_ack(struct flow *f, uint8_t a, int64_t now_us, size_t ma
         f->rst_count > 0 || f->pkts[!a] == 0 || !B->nxt_valid || !synchronized(f))
         return;
     if (!B->ack_valid || seq_lt(B->ack, A->fin_seq) ||     /* data before the FIN unacked */
-        f->loss[!a].last_ts_us > A->fin_ts_us + loss_rtt_us(f) ||
+        f->loss[a].peer_spoke_late ||
         now_us - A->fin_ts_us < wait_us(f))
         return;
     int64_t leg = f->rtt_us[!a] > 0 ? f->rtt_us[!a] : 0;

@@ -109,7 +109,7 @@ static void check_late_data(struct flow *f, struct tcp_dir *d, struct segment *s
 static void infer_unseen_data(struct flow *f, struct tcp_dir *peer, const struct segment *s)
 {
     struct loss_dir *l = &f->loss[!s->dir];
-    if (peer->fin_seen || l->pending_fin)
+    if (peer->fin_seen || peer->fin_suspected)
         return;
     l->gaps++;
     l->gap_bytes += s->ack - peer->nxt;
@@ -134,8 +134,6 @@ static void track_ack(struct flow *f, struct tcp_dir *d, struct tcp_dir *peer, s
     if (peer->fin_seen && !peer->fin_acked && seq_geq(s->ack, peer->fin_seq + 1)) {
         peer->fin_acked = true;
         s->acks_fin = true;
-        if (f->loss[!s->dir].acked_bytes > 0)
-            f->loss[!s->dir].acked_bytes--;    /* the FIN's sequence number is no byte */
     }
     if (!d->ack_valid || seq_gt(s->ack, d->ack))
         d->ack = s->ack;
@@ -170,9 +168,10 @@ void tcp_track_segment(struct flow *f, struct segment *s)
     s->fin_before = d->fin_seen;
     s->peer_ack_before = peer->ack;
     if (!s->inferred) {
-        f->loss[s->dir].last_ts_us = s->ts_us;
         if (s->fin_before && (s->len > 0 || (s->flags & (TCP_FIN | TCP_RST))))
             f->loss[s->dir].sent_after_fin = true;
+        if (peer->fin_seen && !peer->fin_acked && s->ts_us > peer->fin_ts_us + loss_rtt_us(f))
+            f->loss[!s->dir].peer_spoke_late = true;
     }
     if (s->flags & TCP_SYN) {
         if (!d->syn_seen) {
