@@ -222,6 +222,15 @@ void loss_before_segment(struct flow *f, struct segment *s, size_t max_events);
  * of the capture, whose last packet was at last_pkt_us. */
 void loss_at_emission(struct flow *f, int64_t now_us, int64_t last_pkt_us, bool end_of_input,
                       size_t max_events);
+/* Cheap test, inline on the per-packet path: can loss_before_segment do anything with s? A
+ * FIN pending, a handshake not seen through, or one sequence number gone by unseen. */
+static inline bool loss_may_apply(const struct flow *f, const struct segment *s)
+{
+    const struct tcp_dir *own = &f->dir[s->dir], *peer = &f->dir[!s->dir];
+    return own->fin_suspected || peer->fin_suspected || (!f->handshake_done && !f->midstream) ||
+           ((s->flags & TCP_ACK) && peer->nxt_valid && s->ack == peer->nxt + 1) ||
+           (s->len == 0 && own->nxt_valid && s->seq == own->nxt + 1);
+}
 /* Sum of the known handshake legs, 0 when none was seen. */
 int64_t loss_rtt_us(const struct flow *f);
 

@@ -225,7 +225,8 @@ void tcp_segment(struct flow *f, struct segment *s, size_t max_events)
     if (!s->inferred) {
         resolve_pending(f, s);
         check_flags(f, s);
-        loss_before_segment(f, s, max_events);
+        if (loss_may_apply(f, s))
+            loss_before_segment(f, s, max_events);
     }
     tcp_track_segment(f, s);
     if (s->flags & TCP_RST)

@@ -119,7 +119,8 @@ static void infer_unseen_data(struct flow *f, struct tcp_dir *peer, const struct
 /* What the sender's ACK field says about the peer: SYN or FIN received, or data never seen. */
 static void track_ack(struct flow *f, struct tcp_dir *d, struct tcp_dir *peer, struct segment *s)
 {
-    gaps_ack(&f->loss[!s->dir], peer, d, s->ack);
+    if (!d->ack_valid || peer->unseen_holes)     /* the first ack, or holes to check */
+        gaps_ack(&f->loss[!s->dir], peer, d, s->ack);
     if (peer->nxt_valid && seq_gt(s->ack, peer->nxt)) {
         char exp[48], obs[48];
         snprintf(exp, sizeof exp, "ack<=%" PRIu32, peer->nxt);
@@ -183,7 +184,8 @@ void tcp_track_segment(struct flow *f, struct segment *s)
     if (!(s->flags & TCP_RST)) {
         d->sent_non_rst = true;
         check_late_data(f, d, s);
-        gaps_payload(&f->loss[s->dir], d, s);
+        if (d->nxt_valid && (d->unseen_holes || seq_gt(s->seq, d->nxt)))
+            gaps_payload(&f->loss[s->dir], d, s);
         track_payload(d, s);
         if (s->flags & TCP_FIN)
             track_fin(f, d, s);
