@@ -29,9 +29,11 @@ static int mock_flow(void *ctx, const struct flow_record *f, const struct teardo
     int i = c->nflows++;
     c->f[i] = *f;
     c->nev[i] = nev < MAXR ? nev : MAXR;
-    memcpy(c->ev[i], ev, c->nev[i] * sizeof *ev);
+    if (c->nev[i])
+        memcpy(c->ev[i], ev, c->nev[i] * sizeof *ev);
     c->nan[i] = nan < MAXR ? nan : MAXR;
-    memcpy(c->an[i], an, c->nan[i] * sizeof *an);
+    if (c->nan[i])                             /* NULL when there are none */
+        memcpy(c->an[i], an, c->nan[i] * sizeof *an);
     *id = i + 1;
     return 0;
 }
