@@ -20,6 +20,7 @@ struct analyzer {
     struct flow_table *flows;
     struct dpi *dpi;          /* NULL when DPI is off */
     int64_t now_us;           /* the clock: the latest packet time seen (or advanced to) */
+    int64_t latest_pkt_us;    /* the latest packet time seen (the end of input's time) */
     bool failed;
     struct analyzer_stats st;
 };
@@ -58,7 +59,7 @@ int analyzer_reset(struct analyzer *a)
 {
     flow_table_free(a->flows);
     a->flows = flow_table_new();
-    a->now_us = 0;
+    a->now_us = a->latest_pkt_us = 0;
     memset(&a->st, 0, sizeof a->st);
     a->failed = !a->flows;        /* out of memory: refuse work, as after a sink error */
     return a->failed ? -1 : 0;
@@ -164,6 +165,8 @@ static int emit(struct analyzer *a, struct flow *f, const char *ended_by)
 {
     if (f->key.l4proto == IPPROTO_NUM_TCP) {
         settle_pending_rst(a, f);
+        loss_at_emission(f, a->now_us, a->latest_pkt_us, strcmp(ended_by, "end_of_input") == 0,
+                         a->cfg.max_events);
         tcp_track_finish(f);
         sort_events(f);
     }
@@ -356,6 +359,8 @@ int analyzer_packet(struct analyzer *a, const struct packet *p, uint64_t packet_
      * last_ts, event, anomaly and close times) keeps its own time (docs/teardown.md §4). */
     if (p->ts_us > a->now_us)
         a->now_us = p->ts_us;
+    if (p->ts_us > a->latest_pkt_us)
+        a->latest_pkt_us = p->ts_us;
     if (expire(a) != 0)
         return -1;
     struct flow_key k;

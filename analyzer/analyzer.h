@@ -54,6 +54,8 @@ struct teardown_event {
     uint8_t flags;                /* TCP_* bits */
     uint32_t seq, ack, len;       /* absolute seq/ack; len = payload length */
     uint8_t orig_state, resp_state;  /* enum tcp_state, after this segment */
+    bool inferred;                /* not captured: later packets prove it was sent (packet =
+                                     the packet that proved it, or the FIN it acknowledges) */
 };
 
 struct anomaly_record {
@@ -90,6 +92,9 @@ struct flow_record {
     int64_t rtt_us[2];            /* handshake legs seen from the capture point: [DIR_ORIG]
                                      SYN+ACK -> originator's ACK, [DIR_RESP] SYN -> SYN+ACK;
                                      -1 when not seen */
+    uint32_t gaps;                /* capture loss: ranges acknowledged but never captured */
+    uint64_t gap_bytes;           /* bytes in them (Zeek's missed_bytes) */
+    uint64_t acked_bytes;         /* payload bytes acknowledged (gap_bytes / this = loss) */
     uint32_t events_dropped;      /* teardown events beyond the per-flow limit */
     /* Zeek compatibility */
     const char *conn_state;

@@ -6,6 +6,8 @@
  *   release_fsm.c  the endpoint state machine (one transition table)
  *   verdict.c      teardown class, closer, reason
  *   flow_emit.c    flow -> struct flow_record, events and anomalies for the sink
+ *   gaps.c         capture-loss accounting: bytes acknowledged but never captured
+ *   loss_infer.c   segments that later packets prove were sent but the capture missed
  *   analyzer.c     packet dispatch and each flow's life
  * Only analyzer/ includes this file.
  */
@@ -53,6 +55,10 @@ struct flow_tunnel {
 /* One TCP direction's sequence space, as seen from its sender (teardown-spec §2). */
 struct tcp_dir {
     bool syn_seen, syn_acked, nxt_valid, ack_valid, fin_seen, fin_acked, win_valid;
+    /* Capture loss, the per-packet part (the rest is struct loss_dir, touched only when these
+     * say so): a FIN suspected at loss[].pending_pos (loss_infer.c); holes in use (gaps.c). */
+    bool fin_suspected;
+    uint8_t unseen_holes;
     bool sent_non_rst;        /* any segment without RST from this side */
     uint32_t isn;             /* SYN's sequence number, when syn_seen */
     uint32_t nxt;             /* highest seq + len sent (SYN and FIN count one) */
@@ -70,6 +76,28 @@ struct tcp_dir {
     uint8_t last_flags;
     bool any_seg;
     uint32_t retrans, ooo, zero_win, rsts, fins;
+};
+
+/* What capture loss left per direction (gaps.c, loss_infer.c; teardown.md "Capture loss"). */
+#define LOSS_MAX_HOLES 4
+struct loss_dir {
+    bool sent_after_fin;      /* payload, FIN or RST from this side after its first FIN */
+    bool peer_spoke_late;     /* the peer sent a segment more than an RTT after this side's
+                                 FIN without acknowledging it */
+    bool fin_cut;             /* its FIN came within max(1 s, 3 RTT) of the end of input */
+    bool syn_inferred;        /* its SYN (+ACK) was inferred: window scale unknown */
+    bool pending_own;         /* the suspected FIN (tcp_dir.fin_suspected) was seen from this
+                                 side's own next segment, not from the peer's ack */
+    uint32_t pending_pos;
+    int64_t pending_ts_us;
+    uint64_t pending_pkt;
+    /* Unseen ranges below nxt, not yet acknowledged: [lo, hi), counted once acknowledged;
+     * tcp_dir.unseen_holes of them are in use. */
+    uint32_t holes[LOSS_MAX_HOLES][2];
+    uint8_t holes_counted;    /* bit i: hole i is already counted as a gap (partly acked) */
+    uint32_t gaps;            /* ranges acknowledged but never captured */
+    uint64_t gap_bytes;       /* bytes in them */
+    uint32_t ack_base;        /* the peer's first acknowledgment (acked bytes count from it) */
 };
 
 /* Timeout queues: every live flow sits in exactly one, ordered by touch_us (oldest first). */
@@ -140,6 +168,7 @@ struct flow {
     uint32_t anomalies_dropped;
     struct zeek_conn zeek;
     struct dpi_label dpi;
+    struct loss_dir loss[2];  /* [DIR_ORIG], [DIR_RESP] */
 };
 
 /* ---- flow_table.c ---------------------------------------------------------------------- */
@@ -186,6 +215,7 @@ struct segment {
     bool new_fin;             /* this segment carries the sender's first FIN */
     bool acks_syn;            /* first acknowledgment of the peer's SYN */
     bool acks_fin;            /* first acknowledgment of the peer's FIN */
+    bool inferred;            /* not captured: proven by later packets (loss_infer.c) */
     uint32_t peer_ack_before; /* receiver's last ack before this segment (valid if any) */
     uint8_t changed;          /* bit per endpoint whose state this segment changed */
     bool anomaly;             /* this segment raised an anomaly: record it as an event */
@@ -202,6 +232,35 @@ void tcp_track_finish(struct flow *f);
 void tcp_segment(struct flow *f, struct segment *s, size_t max_events);
 /* Makes an acceptable RST take effect (also used when a pending inexact RST is accepted). */
 void tcp_accept_rst(struct flow *f, struct segment *s, size_t max_events);
+
+/* gaps.c: per-direction accounting of what the capture missed (Zeek's capture-loss).
+ * gaps_payload: a segment of `d` with payload, before d->nxt moves; gaps_ack: the peer of
+ * `d` acknowledges up to `ack` (before d->nxt moves for inferred data). */
+void gaps_payload(struct loss_dir *l, struct tcp_dir *d, const struct segment *s);
+void gaps_ack(struct loss_dir *l, struct tcp_dir *d, const struct tcp_dir *acker, uint32_t ack);
+/* Payload bytes of direction `dir` that its peer acknowledged (at most 4 GiB: one wrap). */
+uint64_t gaps_acked_bytes(const struct flow *f, int dir);
+
+/* loss_infer.c */
+/* Before a captured segment is tracked: decides pending FIN inferences it settles, infers a
+ * missed SYN+ACK it proves, notes a FIN it suggests. */
+void loss_before_segment(struct flow *f, struct segment *s, size_t max_events);
+/* When the flow is emitted at packet time now_us: settles pending FINs, infers final ACKs that
+ * the capture went on long enough to prove, and (end_of_input) marks FINs cut off by the end
+ * of the capture, whose last packet was at last_pkt_us. */
+void loss_at_emission(struct flow *f, int64_t now_us, int64_t last_pkt_us, bool end_of_input,
+                      size_t max_events);
+/* Cheap test, inline on the per-packet path: can loss_before_segment do anything with s? A
+ * FIN pending, a handshake not seen through, or one sequence number gone by unseen. */
+static inline bool loss_may_apply(const struct flow *f, const struct segment *s)
+{
+    const struct tcp_dir *own = &f->dir[s->dir], *peer = &f->dir[!s->dir];
+    return own->fin_suspected || peer->fin_suspected || (!f->handshake_done && !f->midstream) ||
+           ((s->flags & TCP_ACK) && peer->nxt_valid && s->ack == peer->nxt + 1) ||
+           (s->len == 0 && own->nxt_valid && s->seq == own->nxt + 1);
+}
+/* Sum of the known handshake legs, 0 when none was seen. */
+int64_t loss_rtt_us(const struct flow *f);
 
 /* rst_check.c */
 enum rst_verdict { RST_VALID, RST_INEXACT, RST_UNACCEPTABLE, RST_AFTER_CLOSE };

@@ -48,6 +48,7 @@ void flow_add_event(struct flow *f, size_t max, const struct segment *s)
     e->len = s->len;
     e->orig_state = f->state[DIR_ORIG];
     e->resp_state = f->state[DIR_RESP];
+    e->inferred = s->inferred;
 }
 
 struct anomaly_record *flow_add_anomaly(struct flow *f, const struct segment *s,
@@ -113,6 +114,9 @@ static void fill_tcp(const struct flow *f, struct flow_record *r)
         r->fins[i] = d->fins;
         r->wscale[i] = d->syn_seen ? d->wscale : -1;
         r->rtt_us[i] = f->rtt_us[i];
+        r->gaps += f->loss[i].gaps;
+        r->gap_bytes += f->loss[i].gap_bytes;
+        r->acked_bytes += gaps_acked_bytes(f, i);
     }
 }
 

@@ -59,6 +59,25 @@ static enum rst_verdict check_reply_to_syn(struct flow *f, struct segment *s)
     return RST_VALID;
 }
 
+/* Either SYN inferred (loss_infer.c): its window-scale option is unknown. */
+static bool scale_known(const struct flow *f)
+{
+    return f->dir[0].syn_seen && f->dir[1].syn_seen && !f->loss[0].syn_inferred &&
+           !f->loss[1].syn_inferred;
+}
+
+/* Judged against what loss may hide (spec §10): an ack beyond B.nxt that B could have sent
+ * within A's receive window is B's data the capture missed, not a wrong ack. */
+static bool unseen_data_fits(const struct flow *f, const struct tcp_dir *a,
+                             const struct tcp_dir *b, uint32_t ack)
+{
+    uint64_t win = a->win_valid ? a->win : 65535;
+    if (!scale_known(f))
+        win <<= UNKNOWN_SCALE_SHIFT;
+    uint32_t from = a->ack_valid && seq_gt(a->ack, b->nxt) ? a->ack : b->nxt;
+    return (uint64_t)(uint32_t)(ack - from) <= win;
+}
+
 /* The ack of a RST with ACK should lie between A's last ack and B.nxt (B's data in flight). */
 static void check_ack(struct flow *f, struct segment *s)
 {
@@ -66,7 +85,7 @@ static void check_ack(struct flow *f, struct segment *s)
     if (!(s->flags & TCP_ACK))
         return;
     bool low = a->ack_valid && seq_lt(s->ack, a->ack);
-    bool high = b->nxt_valid && seq_gt(s->ack, b->nxt);
+    bool high = b->nxt_valid && seq_gt(s->ack, b->nxt) && !unseen_data_fits(f, a, b, s->ack);
     if (!low && !high)
         return;
     char exp[48], obs[48];
@@ -101,10 +120,10 @@ static enum rst_verdict check_seq(struct flow *f, struct segment *s)
         return RST_VALID;                 /* nothing seen to compare it with */
     if (seq_is_exact(a, b, s->seq))
         return RST_VALID;
-    bool scale_known = a->syn_seen && b->syn_seen;
+    bool known = scale_known(f);
     uint32_t lo = b->ack_valid ? b->ack : a->nxt;
     uint64_t win = b->win_valid ? b->win : 65535;
-    if (!scale_known)
+    if (!known)
         win <<= UNKNOWN_SCALE_SHIFT;
     bool in_window = win > 0 && seq_in_window(s->seq, lo, win);
     char exp[48], obs[48];
@@ -121,7 +140,7 @@ static enum rst_verdict check_seq(struct flow *f, struct segment *s)
     if (an)
         snprintf(an->detail, sizeof an->detail, "%s receiver window %" PRIu64 " from %" PRIu32
                  "%s", in_window ? "inside" : "outside", win, lo,
-                 scale_known ? "" : "; window scale unknown, assumed 14");
+                 known ? "" : "; window scale unknown, assumed 14");
     s->anomaly = true;
     return in_window ? RST_INEXACT : RST_UNACCEPTABLE;
 }

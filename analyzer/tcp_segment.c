@@ -177,7 +177,8 @@ static void time_handshake(struct flow *f, const struct segment *s)
         if (!f->synack_seen && f->dir[DIR_ORIG].syn_seen)
             f->rtt_us[DIR_RESP] = s->ts_us - f->syn_ts_us;
         f->synack_ts_us = s->ts_us;
-    } else if (s->dir == DIR_ORIG && s->acks_syn && f->synack_seen)
+    } else if (s->dir == DIR_ORIG && s->acks_syn && f->synack_seen &&
+               !f->loss[DIR_RESP].syn_inferred)
         f->rtt_us[DIR_ORIG] = s->ts_us - f->synack_ts_us;
 }
 
@@ -185,7 +186,8 @@ static void time_handshake(struct flow *f, const struct segment *s)
 static void segment_events(struct flow *f, struct segment *s, size_t max_events)
 {
     uint8_t a = s->dir, b = (uint8_t)!s->dir;
-    time_handshake(f, s);
+    if (!s->inferred)
+        time_handshake(f, s);
     if (s->flags & TCP_SYN) {
         apply(f, s, max_events, a, (s->flags & TCP_ACK) ? EV_SEND_SYNACK : EV_SEND_SYN);
         if ((s->flags & TCP_ACK) && a == DIR_RESP)
@@ -220,8 +222,12 @@ static void segment_events(struct flow *f, struct segment *s, size_t max_events)
 
 void tcp_segment(struct flow *f, struct segment *s, size_t max_events)
 {
-    resolve_pending(f, s);
-    check_flags(f, s);
+    if (!s->inferred) {
+        resolve_pending(f, s);
+        check_flags(f, s);
+        if (loss_may_apply(f, s))
+            loss_before_segment(f, s, max_events);
+    }
     tcp_track_segment(f, s);
     if (s->flags & TCP_RST)
         handle_rst(f, s, max_events);

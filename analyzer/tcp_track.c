@@ -63,7 +63,8 @@ static void track_payload(struct tcp_dir *d, struct segment *s)
 static void track_fin(struct flow *f, struct tcp_dir *d, struct segment *s)
 {
     uint32_t fin_pos = s->seq + s->len;
-    d->fins++;
+    if (!s->inferred)
+        d->fins++;
     if (!d->fin_seen) {
         d->fin_seen = true;
         d->fin_seq = fin_pos;
@@ -102,14 +103,30 @@ static void check_late_data(struct flow *f, struct tcp_dir *d, struct segment *s
     }
 }
 
+/* Bytes acknowledged beyond what the peer was seen to send: the capture missed them. They
+ * count as a gap and, unless a FIN may explain the last one (loss_infer.c decides) or the
+ * peer's FIN was seen (nothing can follow it), are taken as sent (spec §10). */
+static void infer_unseen_data(struct flow *f, struct tcp_dir *peer, const struct segment *s)
+{
+    struct loss_dir *l = &f->loss[!s->dir];
+    if (peer->fin_seen || peer->fin_suspected)
+        return;
+    l->gaps++;
+    l->gap_bytes += s->ack - peer->nxt;
+    peer->nxt = s->ack;
+}
+
 /* What the sender's ACK field says about the peer: SYN or FIN received, or data never seen. */
 static void track_ack(struct flow *f, struct tcp_dir *d, struct tcp_dir *peer, struct segment *s)
 {
+    if (!d->ack_valid || peer->unseen_holes)     /* the first ack, or holes to check */
+        gaps_ack(&f->loss[!s->dir], peer, d, s->ack);
     if (peer->nxt_valid && seq_gt(s->ack, peer->nxt)) {
         char exp[48], obs[48];
         snprintf(exp, sizeof exp, "ack<=%" PRIu32, peer->nxt);
         snprintf(obs, sizeof obs, "ack=%" PRIu32, s->ack);
         repeat_anomaly(f, s, AN_ACK_OF_UNSEEN_DATA, &f->unseen_ack_an[s->dir], exp, obs);
+        infer_unseen_data(f, peer, s);
     }
     if (peer->syn_seen && !peer->syn_acked && seq_geq(s->ack, peer->isn + 1)) {
         peer->syn_acked = true;
@@ -122,6 +139,8 @@ static void track_ack(struct flow *f, struct tcp_dir *d, struct tcp_dir *peer, s
     if (!d->ack_valid || seq_gt(s->ack, d->ack))
         d->ack = s->ack;
     d->ack_valid = true;
+    if (s->inferred)
+        return;
     d->sack_count = s->p->tcp.sack_count;
     for (unsigned i = 0; i < d->sack_count && i < DISSECT_MAX_SACK; i++) {
         d->sack[i][0] = s->p->tcp.sack[i][0];
@@ -149,6 +168,12 @@ void tcp_track_segment(struct flow *f, struct segment *s)
 
     s->fin_before = d->fin_seen;
     s->peer_ack_before = peer->ack;
+    if (!s->inferred) {
+        if (s->fin_before && (s->len > 0 || (s->flags & (TCP_FIN | TCP_RST))))
+            f->loss[s->dir].sent_after_fin = true;
+        if (peer->fin_seen && !peer->fin_acked && s->ts_us > peer->fin_ts_us + loss_rtt_us(f))
+            f->loss[!s->dir].peer_spoke_late = true;
+    }
     if (s->flags & TCP_SYN) {
         if (!d->syn_seen) {
             d->syn_seen = true;
@@ -159,6 +184,8 @@ void tcp_track_segment(struct flow *f, struct segment *s)
     if (!(s->flags & TCP_RST)) {
         d->sent_non_rst = true;
         check_late_data(f, d, s);
+        if (d->nxt_valid && (d->unseen_holes || seq_gt(s->seq, d->nxt)))
+            gaps_payload(&f->loss[s->dir], d, s);
         track_payload(d, s);
         if (s->flags & TCP_FIN)
             track_fin(f, d, s);
@@ -171,7 +198,7 @@ void tcp_track_segment(struct flow *f, struct segment *s)
     }
     if ((s->flags & (TCP_ACK | TCP_RST)) == TCP_ACK)   /* a RST's ack is judged by rst_check */
         track_ack(f, d, peer, s);
-    if (!(s->flags & TCP_RST))
+    if (!(s->flags & TCP_RST) && !s->inferred)
         track_window(d, peer, s);
 }
 
@@ -179,7 +206,7 @@ void tcp_track_finish(struct flow *f)
 {
     for (int i = 0; i < 2; i++) {
         struct tcp_dir *d = &f->dir[i];
-        if (!d->fin_seen || d->fin_acked)
+        if (!d->fin_seen || d->fin_acked || f->loss[i].fin_cut)
             continue;
         struct segment s = {.dir = (uint8_t)i, .ts_us = d->fin_ts_us, .pkt_no = d->fin_pkt};
         struct anomaly_record *an = flow_add_anomaly(f, &s, AN_FIN_NOT_ACKED);

@@ -158,6 +158,13 @@ static void zeek_count(FILE *out, const struct read_flow *f, enum read_flow_colu
         fprintf(out, "%" PRId64, rf_int(f, c));
 }
 
+/* Zeek's missed_bytes: bytes in content gaps, i.e. flows.gap_bytes (0 for UDP and others,
+ * as Zeek writes). */
+static void zeek_missed_bytes(FILE *out, const struct read_flow *f)
+{
+    fprintf(out, "%" PRId64, rf_null(f, RF_gap_bytes) ? 0 : rf_int(f, RF_gap_bytes));
+}
+
 static void zeek_row(FILE *out, const struct read_flow *f)
 {
     char uid[24], svc[48];
@@ -176,7 +183,9 @@ static void zeek_row(FILE *out, const struct read_flow *f)
     else
         fputs("\t-\t-\t-\t", out);
     zeek_string(out, rf_text(f, RF_conn_state));
-    fputs("\t-\t-\t0\t", out);                      /* local_orig local_resp missed_bytes */
+    fputs("\t-\t-\t", out);                        /* local_orig local_resp */
+    zeek_missed_bytes(out, f);
+    fputc('\t', out);
     zeek_string(out, rf_text(f, RF_history));
     fputc('\t', out);
     zeek_count(out, f, RF_orig_pkts);

@@ -31,10 +31,8 @@
 #define MAX_APPS 15
 
 struct run_row {
-    struct read_run run;
+    struct read_run run;          /* run.capture_loss(_known): its capture loss */
     int64_t undecodable;
-    bool loss_recorded;
-    double loss;
 };
 
 struct server_row {
@@ -54,8 +52,6 @@ struct page {
     struct run_row *runs;
     size_t nruns, runs_cap;
     const struct run_row *this_run;   /* in runs; NULL when not among the first MAX_RUNS */
-    bool loss_recorded;           /* the reported run's capture loss */
-    double loss;
 };
 
 /* ---- reading -------------------------------------------------------------------------------- */
@@ -98,8 +94,7 @@ static int read_runs_of_file(struct storage *st, struct page *p)
         return -1;
     for (size_t i = 0; i < p->nruns; i++) {
         struct run_row *r = &p->runs[i];
-        if (read_decode_errors(st, r->run.id, add_undecodable, &r->undecodable) < 0 ||
-            read_capture_loss(st, r->run.id, &r->loss_recorded, &r->loss) < 0)
+        if (read_decode_errors(st, r->run.id, add_undecodable, &r->undecodable) < 0)
             return -1;
         if (r->run.id == p->r.run.id)
             p->this_run = r;
@@ -224,7 +219,6 @@ static int gather(struct storage *st, struct page *p, char *err, size_t errlen)
     finish_lists(&p->r);
     if (read_top_servers(st, run, p->o->top, keep_server, p) < 0 ||
         read_rst_causes(st, run, &p->causes_recorded, summary_keep, &p->causes) < 0 ||
-        read_capture_loss(st, run, &p->loss_recorded, &p->loss) < 0 ||
         read_runs_of_file(st, p) < 0)
         return p->causes.failed ? report_oom(err, errlen) : report_storage_fail(st, err, errlen);
     return 0;
@@ -325,9 +319,9 @@ static void tile(FILE *out, const char *kind, const char *value, const char *lab
 static void loss_tile(FILE *out, const struct page *p)
 {
     char v[32];
-    if (p->loss_recorded) {
-        snprintf(v, sizeof v, "%.2f%%", 100.0 * p->loss);
-        tile(out, p->loss > 0.01 ? "warn" : "good", v,
+    if (p->r.run.capture_loss_known) {
+        snprintf(v, sizeof v, "%.2f%%", 100.0 * p->r.run.capture_loss);
+        tile(out, p->r.run.capture_loss > 0.01 ? "warn" : "good", v,
              "capture loss (acknowledged bytes not captured)");
     } else {
         tile(out, "none", "not measured", "capture loss: not recorded in this file");
@@ -558,8 +552,8 @@ static void run_row(FILE *out, const struct page *p, const struct run_row *r)
     fprintf(out, "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64 "</td>"
             "<td class=\"n\">%" PRId64 "</td><td class=\"n\">", r->run.packets, r->undecodable,
             r->run.flows);
-    if (r->loss_recorded)
-        fprintf(out, "%.2f%%", 100.0 * r->loss);
+    if (r->run.capture_loss_known)
+        fprintf(out, "%.2f%%", 100.0 * r->run.capture_loss);
     else
         fputs("not measured", out);
     fputs("</td><td>", out);

@@ -149,6 +149,7 @@ void ladder_initial_states(const struct ladder *v, const char **orig, const char
 bool ladder_again(const struct ladder *v, size_t i)
 {
     return i > 0 && v->ev[i - 1].packet == v->ev[i].packet &&
+           v->ev[i - 1].inferred == v->ev[i].inferred &&
            strcmp(v->ev[i - 1].direction, v->ev[i].direction) == 0;
 }
 

@@ -118,6 +118,21 @@ static void print_numbering(FILE *out, const struct ladder *v)
     fputs("); --absolute shows them as captured\n", out);
 }
 
+/* Capture loss in this flow: gaps, and the segments inferred rather than captured. */
+static void print_loss(FILE *out, const struct ladder *v)
+{
+    size_t inferred = 0;
+    for (size_t i = 0; i < v->nev; i++)
+        inferred += v->ev[i].inferred;
+    if (rf_int(&v->flow, RF_gaps) > 0)
+        fprintf(out, "  loss       %" PRId64 " gap(s): %" PRId64 " bytes acknowledged but not "
+                "captured\n", rf_int(&v->flow, RF_gaps), rf_int(&v->flow, RF_gap_bytes));
+    if (inferred > 0)
+        fprintf(out, "  inferred   %zu segment(s) the capture missed, drawn with dots: later "
+                "packets prove\n             they were sent (packet = the one that proved it)\n",
+                inferred);
+}
+
 static void print_header(FILE *out, const struct report_style *ts, const struct ladder *v,
                          const char *db)
 {
@@ -129,6 +144,7 @@ static void print_header(FILE *out, const struct report_style *ts, const struct 
     print_counts(out, f);
     print_labels(out, f);
     print_numbering(out, v);
+    print_loss(out, v);
 }
 
 /* ---- the ladder --------------------------------------------------------------------------- */
@@ -145,7 +161,7 @@ static int arrow_width(const struct ladder *v)
     char label[128];
     for (size_t i = 0; i < v->nev; i++) {
         ladder_label(v, &v->ev[i], label, sizeof label);
-        int w = (int)strlen(label) + 10;
+        int w = (int)strlen(label) + 10 + (v->ev[i].inferred ? 9 : 0);   /* "inferred " */
         if (w > width)
             width = w;
     }
@@ -262,7 +278,7 @@ static void print_event(FILE *out, const struct report_style *ts, struct ladder 
     bool again = ladder_again(v, i);
     char time[32], pkt[24], label[128];
     snprintf(time, sizeof time, "+%.6f", e->ts - rf_real(&v->flow, RF_first_ts));
-    snprintf(pkt, sizeof pkt, "%" PRId64, e->packet);
+    snprintf(pkt, sizeof pkt, e->inferred ? "(%" PRId64 ")" : "%" PRId64, e->packet);
     bool orig_changed = strcmp(e->orig_state, ls->orig) != 0;
     bool resp_changed = strcmp(e->resp_state, ls->resp) != 0;
     fputs(sty(ts, STY_CYAN), out);
@@ -271,7 +287,8 @@ static void print_event(FILE *out, const struct report_style *ts, struct ladder 
     if (again) {
         fprintf(out, "|%*s|", ls->width, "");
     } else {
-        ladder_label(v, e, label, sizeof label);
+        int n = e->inferred ? snprintf(label, sizeof label, "inferred ") : 0;
+        ladder_label(v, e, label + n, sizeof label - (size_t)n);
         print_arrow(out, ts, label, ladder_side(e->direction) == 0, ls->width,
                     arrow_colour(e->flags), e->inferred ? '.' : '-');
     }

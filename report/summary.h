@@ -30,6 +30,7 @@ struct report {
     const char *db;
     struct read_run run;
     struct item_list lists[L_COUNT];
+    struct read_loss loss;        /* what capture loss left in the run */
 };
 
 /* Reads run o->run_id (0: the newest) and the lists whose bit (1u << list_id) is set in

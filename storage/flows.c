@@ -98,6 +98,18 @@ static void bind_timing(sqlite3_stmt *s, const struct flow_record *f)
     bind_duration(s, P(rtt_resp), f->rtt_us[DIR_RESP]);
 }
 
+/* Capture loss: NULL for flows without sequence numbers (not TCP). */
+static void bind_loss(sqlite3_stmt *s, const struct flow_record *f)
+{
+    if (f->l4proto != IPPROTO_NUM_TCP) {
+        sqlite3_bind_null(s, P(gaps));
+        sqlite3_bind_null(s, P(gap_bytes));
+        return;
+    }
+    bind_u64(s, P(gaps), f->gaps);
+    bind_u64(s, P(gap_bytes), f->gap_bytes);
+}
+
 static void bind_labels(sqlite3_stmt *s, const struct flow_record *f, size_t nan)
 {
     bind_u64(s, P(anomalies), nan);
@@ -119,6 +131,7 @@ static int insert_flow(struct storage *st, const struct flow_record *f, size_t n
     bind_tcp_counters(s, f);
     bind_labels(s, f, nan);
     bind_timing(s, f);
+    bind_loss(s, f);
     if (stmt_exec(st, S_INS_FLOW, "writing a flow") < 0)
         return -1;
     *flow_id = sqlite3_last_insert_rowid(st->db);
@@ -139,6 +152,7 @@ static int insert_event(struct storage *st, int64_t flow_id, const struct teardo
     sqlite3_bind_int64(s, 8, e->len);
     bind_name(s, 9, tcp_state_name((enum tcp_state)e->orig_state));
     bind_name(s, 10, tcp_state_name((enum tcp_state)e->resp_state));
+    sqlite3_bind_int(s, 11, e->inferred);
     return stmt_exec(st, S_INS_EVENT, "writing a teardown event");
 }
 
@@ -193,6 +207,8 @@ int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teard
         return failed(st);
     }
     st->flows_pending++;
+    st->loss_pending.gap_bytes += f->gap_bytes;
+    st->loss_pending.acked_bytes += f->acked_bytes;
     if (rows_written(st, 1 + nev + nan) < 0)
         return failed(st);
     *flow_id = id;

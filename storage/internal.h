@@ -61,7 +61,7 @@ enum stmt_id {
     X(orig_retrans) X(resp_retrans) X(orig_ooo) X(resp_ooo) X(orig_zero_win) X(resp_zero_win) \
     X(orig_rsts) X(resp_rsts) X(orig_fins) X(resp_fins) X(orig_wscale) X(resp_wscale) \
     X(anomalies) X(events_dropped) X(conn_state) X(history) X(app_proto) X(app_category) \
-    X(server_name) X(rtt_orig) X(rtt_resp) X(tunnel)
+    X(server_name) X(rtt_orig) X(rtt_resp) X(tunnel) X(gaps) X(gap_bytes)
 #define FLOW_COLUMN_ENUM(name) FC_##name,
 enum flow_column { FLOW_COLUMNS(FLOW_COLUMN_ENUM) FC_COUNT };
 
@@ -80,6 +80,8 @@ struct storage {
     /* Flows of this run in the file: committed, and written in the open transaction. runs.flows
      * is their sum, so after a failed commit it never counts flows that were rolled back. */
     uint64_t flows_committed, flows_pending;
+    /* The same for the capture-loss sums of those flows (runs.capture_loss). */
+    struct loss_sums { uint64_t gap_bytes, acked_bytes; } loss_committed, loss_pending;
     bool write_failed;            /* a write of this run failed: the run cannot be complete */
     char errmsg[512];
 };

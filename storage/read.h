@@ -40,6 +40,9 @@ struct read_run {
     int64_t packets, bytes, flows, flows_evicted, kernel_drops, iface_drops;
     double first_packet, last_packet;   /* 0 when NULL (no packet) */
     char error[512];              /* "" when none */
+    bool capture_loss_known;      /* runs.capture_loss is not NULL (NULL: a file older than
+                                     schema 2, or a run still being written) */
+    double capture_loss;          /* share of acknowledged TCP bytes not captured, 0..1 */
     int64_t runs_in_file;         /* how many runs the file holds, for "run 2 of 3" */
 };
 
@@ -86,6 +89,12 @@ int read_top_anomalous(struct storage *st, int64_t run_id, int limit, read_count
  * group = teardown class, count = flows, flows = all TCP flows of that application; ordered
  * by the application's flows (most first), then app, then class. */
 int read_app_mix(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx);
+/* What capture loss left in the run (teardown.md "Capture loss"). */
+struct read_loss {
+    int64_t gaps, gap_bytes, flows_with_gaps;
+    int64_t inferred_events, flows_with_inferred;
+};
+int read_capture_loss(struct storage *st, int64_t run_id, struct read_loss *out);
 
 /* ---- flows, their events and anomalies (read_flows.c) -------------------------------------- */
 
@@ -102,7 +111,7 @@ int read_app_mix(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx
     X(resp_rsts, INT) X(orig_fins, INT) X(resp_fins, INT) X(orig_wscale, INT) \
     X(resp_wscale, INT) X(anomalies, INT) X(events_dropped, INT) X(conn_state, TEXT) \
     X(history, TEXT) X(app_proto, TEXT) X(app_category, TEXT) X(server_name, TEXT) \
-    X(rtt_orig, REAL) X(rtt_resp, REAL) X(tunnel, TEXT)
+    X(rtt_orig, REAL) X(rtt_resp, REAL) X(tunnel, TEXT) X(gaps, INT) X(gap_bytes, INT)
 
 #define READ_FLOW_ENUM(name, type) RF_##name,
 enum read_flow_column { READ_FLOW_COLUMNS(READ_FLOW_ENUM) RF_COUNT };
@@ -209,9 +218,6 @@ int read_top_servers(struct storage *st, int64_t run_id, int limit, read_server_
  * columns: then *recorded is false and fn is never called. */
 int read_rst_causes(struct storage *st, int64_t run_id, bool *recorded, read_count_fn fn,
                     void *ctx);
-/* The run's capture loss (runs.capture_loss: the share of acknowledged bytes not captured,
- * teardown-spec §10), *recorded false in files without that column or when it is NULL. */
-int read_capture_loss(struct storage *st, int64_t run_id, bool *recorded, double *loss);
 
 /* One flow of the HTML report's table. */
 struct read_page_flow {

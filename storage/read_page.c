@@ -92,31 +92,6 @@ int read_rst_causes(struct storage *st, int64_t run_id, bool *recorded, read_cou
     return rd_query(st, sql, &run_id, 1, cause_row, &c, "reading reset causes");
 }
 
-struct loss_ctx {
-    bool *recorded;
-    double *loss;
-};
-
-static int loss_row(struct storage *st, sqlite3_stmt *s, void *ctx)
-{
-    (void)st;
-    struct loss_ctx *c = ctx;
-    *c->recorded = sqlite3_column_type(s, 0) != SQLITE_NULL;
-    *c->loss = sqlite3_column_double(s, 0);
-    return 0;
-}
-
-int read_capture_loss(struct storage *st, int64_t run_id, bool *recorded, double *loss)
-{
-    *recorded = false;
-    *loss = 0;
-    if (!rd_has_column(st, "runs", "capture_loss"))
-        return 0;
-    struct loss_ctx c = {recorded, loss};
-    return rd_query(st, "SELECT capture_loss FROM runs WHERE id = ?1", &run_id, 1, loss_row,
-                    &c, "reading capture loss");
-}
-
 /* ---- the table's flows ---------------------------------------------------------------------- */
 
 #define PAGE_COLUMN(name, type) " f." #name ","

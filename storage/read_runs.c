@@ -10,7 +10,7 @@
 #define RUN_COLUMNS \
     "id, source, mode, started, finished, complete, version, ndpi_version, dpi, options," \
     " packets, bytes, flows, flows_evicted, kernel_drops, iface_drops, first_packet," \
-    " last_packet, error, (SELECT count(*) FROM runs)"
+    " last_packet, error, (SELECT count(*) FROM runs), capture_loss"
 
 static void fill_run(sqlite3_stmt *s, struct read_run *r)
 {
@@ -34,6 +34,8 @@ static void fill_run(sqlite3_stmt *s, struct read_run *r)
     r->last_packet = sqlite3_column_double(s, 17);
     rd_text(s, 18, r->error, sizeof r->error);
     r->runs_in_file = sqlite3_column_int64(s, 19);
+    r->capture_loss_known = sqlite3_column_type(s, 20) != SQLITE_NULL;
+    r->capture_loss = sqlite3_column_double(s, 20);
 }
 
 struct run_list_ctx {

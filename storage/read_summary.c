@@ -105,3 +105,29 @@ int read_app_mix(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx
                    " ORDER BY app_flows DESC, app, n DESC, teardown LIMIT ?2",
                    run_id, 0, fn, ctx, "reading the teardown mix per application");
 }
+
+static int loss_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+{
+    (void)st;
+    struct read_loss *out = ctx;
+    out->gaps = sqlite3_column_int64(s, 0);
+    out->gap_bytes = sqlite3_column_int64(s, 1);
+    out->flows_with_gaps = sqlite3_column_int64(s, 2);
+    out->inferred_events = sqlite3_column_int64(s, 3);
+    out->flows_with_inferred = sqlite3_column_int64(s, 4);
+    return 0;
+}
+
+int read_capture_loss(struct storage *st, int64_t run_id, struct read_loss *out)
+{
+    *out = (struct read_loss){0};
+    return rd_query(st,
+                    "SELECT IFNULL(SUM(gaps), 0), IFNULL(SUM(gap_bytes), 0),"
+                    " COUNT(CASE WHEN gaps > 0 THEN 1 END),"
+                    " (SELECT COUNT(*) FROM teardown_events e JOIN flows g ON g.id = e.flow_id"
+                    "   WHERE g.run_id = ?1 AND e.inferred = 1),"
+                    " (SELECT COUNT(DISTINCT e.flow_id) FROM teardown_events e"
+                    "   JOIN flows g ON g.id = e.flow_id WHERE g.run_id = ?1 AND e.inferred = 1)"
+                    " FROM flows WHERE run_id = ?1",
+                    &run_id, 1, loss_row, out, "reading the capture loss");
+}

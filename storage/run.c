@@ -52,6 +52,7 @@ static int run_begin(void *ctx, const struct run_info *info)
     /* Invariant: no transaction is open outside an active run. */
     st->run_id = 0;
     st->write_failed = false;
+    st->loss_committed = st->loss_pending = (struct loss_sums){0};
     if (txn_ensure(st) < 0 || insert_run(st, info) < 0 || txn_commit(st) < 0) {
         txn_rollback(st);
         st->run_id = 0;
@@ -76,6 +77,15 @@ static int write_decode_errors(struct storage *st, const struct run_totals *t)
     return 0;
 }
 
+/* runs.capture_loss: the share of acknowledged TCP payload bytes the capture missed, over the
+ * flows stored so far; 0 when no byte was acknowledged (as Zeek's capture-loss reports). */
+static void bind_capture_loss(sqlite3_stmt *s, int idx, const struct storage *st)
+{
+    uint64_t acked = st->loss_committed.acked_bytes + st->loss_pending.acked_bytes;
+    uint64_t gap = st->loss_committed.gap_bytes + st->loss_pending.gap_bytes;
+    sqlite3_bind_double(s, idx, acked == 0 ? 0.0 : (double)gap / (double)acked);
+}
+
 /* At the end: complete only if the totals say so and none of this run's writes failed. */
 static int write_totals(struct storage *st, const struct run_totals *t, bool at_end)
 {
@@ -95,6 +105,7 @@ static int write_totals(struct storage *st, const struct run_totals *t, bool at_
     bind_ts_or_null(s, 10, finished);
     sqlite3_bind_int(s, 11, at_end && t->complete && !st->write_failed);
     bind_text(s, 12, t->error ? t->error : st->write_failed ? st->errmsg : NULL);
+    bind_capture_loss(s, 13, st);
     if (stmt_exec(st, S_UPD_RUN, "updating the run") < 0)
         return -1;
     return write_decode_errors(st, t);

@@ -98,6 +98,12 @@ static const char *const schema_v2[] = {
     "ALTER TABLE flows ADD COLUMN rtt_resp REAL",
     /* The outermost tunnel of each flow (issue 12; dissect.md), NULL for none. */
     "ALTER TABLE flows ADD COLUMN tunnel TEXT",
+    /* Capture loss (teardown-spec §10): ranges acknowledged but never captured, their bytes;
+     * the run's share of acknowledged bytes missed; segments inferred, not captured. */
+    "ALTER TABLE flows ADD COLUMN gaps INTEGER",
+    "ALTER TABLE flows ADD COLUMN gap_bytes INTEGER",
+    "ALTER TABLE runs ADD COLUMN capture_loss REAL",
+    "ALTER TABLE teardown_events ADD COLUMN inferred INTEGER NOT NULL DEFAULT 0",
     NULL
 };
 

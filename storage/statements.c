@@ -26,7 +26,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_UPD_RUN] =
         "UPDATE runs SET packets = ?2, bytes = ?3, flows = ?4, flows_evicted = ?5,"
         " kernel_drops = ?6, iface_drops = ?7, first_packet = ?8, last_packet = ?9,"
-        " finished = ?10, complete = ?11, error = ?12 WHERE id = ?1",
+        " finished = ?10, complete = ?11, error = ?12, capture_loss = ?13 WHERE id = ?1",
     [S_INS_DECODE_ERROR] =
         "INSERT OR REPLACE INTO decode_errors (run_id, reason, count) VALUES (?1, ?2, ?3)",
     /* The trailing id (NULL: a new rowid) absorbs the last ", " of the column lists. */
@@ -34,7 +34,8 @@ static const char *const stmt_sql[S_COUNT] = {
                    FLOW_COLUMNS(FLOW_PARAM) "NULL)",
     [S_INS_EVENT] =
         "INSERT INTO teardown_events (flow_id, ts, packet, direction, flags, seq, ack, len,"
-        " orig_state, resp_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        " orig_state, resp_state, inferred) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " ?11)",
     [S_INS_ANOMALY] =
         "INSERT INTO anomalies (run_id, flow_id, ts, packet, direction, kind, expected,"
         " observed, detail, challenge_ack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -94,6 +95,9 @@ int txn_commit(struct storage *st)
     st->rows_pending = 0;
     st->flows_committed += st->flows_pending;
     st->flows_pending = 0;
+    st->loss_committed.gap_bytes += st->loss_pending.gap_bytes;
+    st->loss_committed.acked_bytes += st->loss_pending.acked_bytes;
+    st->loss_pending = (struct loss_sums){0};
     return 0;
 }
 
@@ -108,6 +112,7 @@ void txn_rollback(struct storage *st)
     }
     st->rows_pending = 0;
     st->flows_pending = 0;
+    st->loss_pending = (struct loss_sums){0};
 }
 
 int unit_begin(struct storage *st)
@@ -155,6 +160,7 @@ void flow_undo(struct storage *st, int64_t flow_id)
     if (sqlite3_get_autocommit(st->db)) {
         st->rows_pending = 0;
         st->flows_pending = 0;
+        st->loss_pending = (struct loss_sums){0};
     }
     memcpy(st->errmsg, keep, sizeof keep);
 }
@@ -166,6 +172,7 @@ void unit_abort(struct storage *st)
     if (sqlite3_get_autocommit(st->db)) {
         st->rows_pending = 0;
         st->flows_pending = 0;
+        st->loss_pending = (struct loss_sums){0};
         return;
     }
     char keep[sizeof st->errmsg];

@@ -385,13 +385,80 @@ static void sc_multiple_rst(struct cw_pcap *w)
     conv_rst(&c, ORIG, TCP_ACK);
 }
 
+/* d's FIN again, at the same sequence number, after `after` (a retransmission timeout). */
+static void fin_again(struct conv *c, enum conv_dir d, int64_t after)
+{
+    conv_wait(c, after);
+    conv_raw(c, d, TCP_FIN | TCP_ACK, c->end[d].nxt - 1, c->end[!d].nxt, NULL, 0);
+}
+
+/* The FINs are retransmitted as a real stack does (RTO 200 ms, doubling) until 1.4 s after the
+ * first: a FIN that is not retransmitted for a second, or that the end of the capture cuts off,
+ * would be taken as acknowledged (teardown.md "Capture loss"). */
 static void sc_fin_not_acked(struct cw_pcap *w)
 {
     struct conv c;
     opened(&c, w, 40261);                         /* the client's FIN, then silence */
     conv_fin(&c, ORIG);
+    fin_again(&c, ORIG, 200 * MS);
+    fin_again(&c, ORIG, 400 * MS);
+    fin_again(&c, ORIG, 800 * MS);
     opened(&c, w, 40262);                         /* the server's FIN is never acked */
     conv_fin(&c, ORIG);
+    conv_fin(&c, RESP);
+    fin_again(&c, RESP, 200 * MS);
+    fin_again(&c, RESP, 400 * MS);
+    fin_again(&c, RESP, 800 * MS);
+}
+
+/* A segment d sent that the capture missed: d's sequence space moves on, nothing is written. */
+static void missed(struct conv *c, enum conv_dir d, uint32_t len, uint8_t flags)
+{
+    conv_wait(c, MS);
+    c->end[d].nxt += len + ((flags & (TCP_SYN | TCP_FIN)) ? 1u : 0u);
+}
+
+/* Packets the capture missed, and what later packets prove about them (teardown.md "Capture
+ * loss"). */
+static void sc_capture_loss(struct cw_pcap *w)
+{
+    struct conv c;
+    opened(&c, w, 40371);                         /* the client's FIN missed */
+    missed(&c, ORIG, 0, TCP_FIN);
+    conv_fin(&c, RESP);
+    conv_ack(&c, ORIG);
+    tcp_conv(&c, w, 40372);                       /* the SYN+ACK missed */
+    conv_syn(&c);
+    missed(&c, RESP, 0, TCP_SYN);
+    conv_ack(&c, ORIG);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+    tcp_conv(&c, w, 40373);                       /* the request missed: a gap */
+    conv_handshake(&c);
+    missed(&c, ORIG, (uint32_t)strlen(REQ), PA);
+    conv_send(&c, RESP, PA, RSP);
+    conv_ack(&c, ORIG);
+    conv_close4(&c, RESP);
+    opened(&c, w, 40374);                         /* the final ACK missed; the capture goes on */
+    conv_fin(&c, ORIG);
+    conv_ack(&c, RESP);
+    conv_fin(&c, RESP);
+    missed(&c, ORIG, 0, TCP_ACK);
+    opened(&c, w, 40375);                         /* one byte missed, then more data: no FIN */
+    missed(&c, ORIG, 1, PA);
+    conv_ack(&c, RESP);
+    conv_send(&c, ORIG, PA, REQ);
+    conv_ack(&c, RESP);
+    conv_close4(&c, ORIG);
+    tcp_conv(&c, w, 40376);                       /* the response and its ACK missed, then RST */
+    conv_handshake(&c);
+    conv_send(&c, ORIG, PA, REQ);
+    missed(&c, RESP, (uint32_t)strlen(RSP), PA);
+    missed(&c, ORIG, 0, TCP_ACK);
+    conv_rst(&c, ORIG, TCP_ACK);
+    opened(&c, w, 40377);                         /* the last FIN, cut off by the end */
+    conv_fin(&c, ORIG);
+    conv_ack(&c, RESP);
     conv_fin(&c, RESP);
 }
 
@@ -869,6 +936,7 @@ static const struct scenario SCENARIOS[] = {
     {"fragmented_syn", CW_LINK_EN10MB, false, sc_fragmented_syn, true},
     {"wlan_radiotap", 127, false, sc_wlan_radiotap, true},
     {"tunnel_depth", CW_LINK_EN10MB, false, sc_tunnel_depth, true},
+    {"capture_loss", CW_LINK_EN10MB, false, sc_capture_loss, false},
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 

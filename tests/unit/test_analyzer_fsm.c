@@ -306,9 +306,13 @@ Test(fsm, half_closed_at_end)
     cr_assert_eq(cap.nan[0], 0);
 }
 
+/* The FIN retransmitted until well after a second: the capture did not just stop before the
+ * ACK (that would be a FIN cut off by the end of input, test_analyzer_loss.c). */
 Test(fsm, fin_never_acked_is_abnormal)
 {
     handshake_and_data();
+    seg(C, TCP_FIN | A, 1101, 5101, 0);
+    now += 1500000;
     seg(C, TCP_FIN | A, 1101, 5101, 0);
     finish();
     cr_assert_str_eq(cap.f[0].teardown, "abnormal");

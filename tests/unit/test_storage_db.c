@@ -258,7 +258,9 @@ Test(storage, migrates_a_version_1_file)
     sqlite3 *db = reader(path);
     /* Back to version 1: every column version 2 added (storage/schema.c schema_v2) dropped. */
     exec_ok(db, "ALTER TABLE flows DROP COLUMN rtt_orig; ALTER TABLE flows DROP COLUMN rtt_resp;"
-                " ALTER TABLE flows DROP COLUMN tunnel; PRAGMA user_version = 1");
+                " ALTER TABLE flows DROP COLUMN tunnel; ALTER TABLE flows DROP COLUMN gaps;"
+                " ALTER TABLE flows DROP COLUMN gap_bytes; ALTER TABLE runs DROP COLUMN capture_loss;"
+                " ALTER TABLE teardown_events DROP COLUMN inferred; PRAGMA user_version = 1");
     sqlite3_close(db);
     open_fails(path, 1, "was written by an older finscope (schema 1)");
 
