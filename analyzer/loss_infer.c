@@ -198,7 +198,8 @@ void loss_before_segment(struct flow *f, struct segment *s, size_t max_events)
  * the peer had acknowledged everything before the FIN and said nothing after it could have
  * had the FIN, and the capture went on for
  * max(1 s, 3 RTT) after it. Dated one leg of the handshake (capture point -> peer -> capture
- * point) after the FIN. */
+ * point) after the FIN, but never after the flow's last packet (the sink's invariant: every
+ * recorded time lies within the flow's first and last packet). */
 static void infer_final_ack(struct flow *f, uint8_t a, int64_t now_us, size_t max_events)
 {
     const struct tcp_dir *A = &f->dir[a], *B = &f->dir[!a];
@@ -210,8 +211,10 @@ static void infer_final_ack(struct flow *f, uint8_t a, int64_t now_us, size_t ma
         now_us - A->fin_ts_us < wait_us(f))
         return;
     int64_t leg = f->rtt_us[!a] > 0 ? f->rtt_us[!a] : 0;
-    infer(f, (uint8_t)!a, TCP_ACK, B->nxt, A->fin_seq + 1, A->fin_ts_us + leg, A->fin_pkt,
-          max_events);
+    int64_t ts_us = A->fin_ts_us + leg;
+    if (ts_us > f->last_ts_us)          /* recorded times stay within the packets seen */
+        ts_us = f->last_ts_us;
+    infer(f, (uint8_t)!a, TCP_ACK, B->nxt, A->fin_seq + 1, ts_us, A->fin_pkt, max_events);
 }
 
 void loss_at_emission(struct flow *f, int64_t now_us, int64_t last_pkt_us, bool end_of_input,
