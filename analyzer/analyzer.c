@@ -5,6 +5,9 @@
  * Invariants relied on:
  *  - a flow is on exactly one timeout queue; `now_us` never runs backwards and every flow is
  *    queued at `now_us`, so a queue's head is its first flow to expire (flow_table.c);
+ *  - no queued flow times out before `next_expiry_us`: every queue_put() lowers it to the
+ *    flow's deadline, expire() sets it to the earliest head's — so that most packets, when
+ *    nothing is due, cost expire() one comparison instead of a walk over the queues;
  *  - an emitted flow keeps no events, anomalies or nDPI state; it only lingers (Q_LINGER) so a
  *    late RST can still be tied to it, and is freed when its linger time ends;
  *  - after a sink error the analyzer refuses further work (returns -1): the caller stops.
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "analyzer/flow.h"
+#include "analyzer/rst_evidence.h"
 
 struct analyzer {
     struct analyzer_config cfg;
@@ -20,6 +24,7 @@ struct analyzer {
     struct flow_table *flows;
     struct dpi *dpi;          /* NULL when DPI is off */
     int64_t now_us;           /* the clock: the latest packet time seen (or advanced to) */
+    int64_t next_expiry_us;   /* no queued flow is due before it (a lower bound) */
     int64_t latest_pkt_us;    /* the latest packet time seen (the end of input's time) */
     bool failed;
     struct analyzer_stats st;
@@ -34,6 +39,7 @@ void analyzer_config_default(struct analyzer_config *c)
     c->idle_other_us = 60 * 1000000LL;
     c->close_grace_us = 1 * 1000000LL;
     c->linger_us = 60 * 1000000LL;
+    c->idle_gap_us = 30 * 1000000LL;
     c->max_flows = 1000000;
     c->max_events = 64;
     c->dpi = true;
@@ -59,7 +65,7 @@ int analyzer_reset(struct analyzer *a)
 {
     flow_table_free(a->flows);
     a->flows = flow_table_new();
-    a->now_us = a->latest_pkt_us = 0;
+    a->now_us = a->latest_pkt_us = a->next_expiry_us = 0;
     memset(&a->st, 0, sizeof a->st);
     a->failed = !a->flows;        /* out of memory: refuse work, as after a sink error */
     return a->failed ? -1 : 0;
@@ -128,6 +134,7 @@ static void flow_start(struct flow *f, const struct packet *p, uint8_t side)
         f->state[DIR_RESP] = !inferred || synack_first ? ST_LISTEN : ST_ESTABLISHED;
     }
     zeek_init(&f->zeek, p->l4proto, f->direction_inferred);
+    rst_evidence_init(f);
 }
 
 /* ---- emitting ------------------------------------------------------------------------------ */
@@ -161,6 +168,17 @@ static void settle_pending_rst(struct analyzer *a, struct flow *f)
                 strlen(f->anomalies[pr->anomaly].detail) - 1);
 }
 
+/* The records kept until emission (an emitted flow keeps none). */
+static void free_records(struct flow *f)
+{
+    free(f->events);
+    free(f->anomalies);
+    f->events = NULL;
+    f->anomalies = NULL;
+    f->nevents = f->events_cap = f->nanomalies = f->anomalies_cap = 0;
+    rst_evidence_free(f);
+}
+
 static int emit(struct analyzer *a, struct flow *f, const char *ended_by)
 {
     if (f->key.l4proto == IPPROTO_NUM_TCP) {
@@ -168,20 +186,18 @@ static int emit(struct analyzer *a, struct flow *f, const char *ended_by)
         loss_at_emission(f, a->now_us, a->latest_pkt_us, strcmp(ended_by, "end_of_input") == 0,
                          a->cfg.max_events);
         tcp_track_finish(f);
+        rst_evidence_finish(f);
         sort_events(f);
     }
     if (a->dpi && !f->dpi.done)
         dpi_finish(a->dpi, &f->dpi);
     struct flow_record r;
     flow_fill_record(f, ended_by, &r);
+    rst_evidence_fill(f, &r);
     int rc = a->sink.flow(a->sink.ctx, &r, f->events, f->nevents, f->anomalies,
-                          f->nanomalies, &f->flow_id);
+                          f->nanomalies, f->rst.rows, f->rst.nrows, &f->flow_id);
     f->emitted = true;
-    free(f->events);
-    free(f->anomalies);
-    f->events = NULL;
-    f->anomalies = NULL;
-    f->nevents = f->events_cap = f->nanomalies = f->anomalies_cap = 0;
+    free_records(f);
     a->st.flows_emitted++;
     if (rc != 0)
         a->failed = true;
@@ -208,6 +224,21 @@ static int64_t queue_timeout(const struct analyzer *a, enum flow_queue q)
     }
 }
 
+/* When a flow touched at touch_us times out on queue q (saturating). */
+static int64_t deadline_of(const struct analyzer *a, enum flow_queue q, int64_t touch_us)
+{
+    int64_t t = queue_timeout(a, q);
+    return touch_us > 0 && t > INT64_MAX - touch_us ? INT64_MAX : touch_us + t;
+}
+
+static void queue_put(struct analyzer *a, struct flow *f, enum flow_queue q, int64_t touch_us)
+{
+    flow_queue_put(a->flows, f, q, touch_us);
+    int64_t due = deadline_of(a, q, touch_us);
+    if (due < a->next_expiry_us)
+        a->next_expiry_us = due;
+}
+
 /* Emits (or, when lingering, frees) the head of queue q. */
 static int retire(struct analyzer *a, struct flow *f, enum flow_queue q, const char *ended_by)
 {
@@ -218,7 +249,7 @@ static int retire(struct analyzer *a, struct flow *f, enum flow_queue q, const c
     int64_t deadline = f->touch_us + queue_timeout(a, q);
     int rc = emit(a, f, ended_by);
     if (q == Q_CLOSED && rc == 0 && a->cfg.linger_us > 0)
-        flow_queue_put(a->flows, f, Q_LINGER, deadline);
+        queue_put(a, f, Q_LINGER, deadline);
     else
         drop(a, f);
     return rc;
@@ -226,13 +257,19 @@ static int retire(struct analyzer *a, struct flow *f, enum flow_queue q, const c
 
 static int expire(struct analyzer *a)
 {
-    for (int q = 0; q < Q_COUNT; q++) {
+    if (a->now_us < a->next_expiry_us)
+        return 0;
+    int64_t next = INT64_MAX;
+    for (int q = 0; q < Q_COUNT; q++) {   /* retire() puts flows on Q_LINGER, the last */
         struct flow *f;
         while ((f = flow_queue_head(a->flows, q)) &&
                a->now_us - f->touch_us >= queue_timeout(a, q))
             if (retire(a, f, q, q == Q_CLOSED ? "close" : "idle") != 0)
                 return -1;
+        if (f && deadline_of(a, q, f->touch_us) < next)
+            next = deadline_of(a, q, f->touch_us);
     }
+    a->next_expiry_us = next;
     return 0;
 }
 
@@ -284,26 +321,31 @@ static bool starts_new_connection(const struct flow *f, const struct packet *p, 
     return over || never_answered;
 }
 
-/* A packet for an emitted flow: only a RST after a graceful close still means something. */
+/* A packet for an emitted flow: only a RST still means something. It gets its rsts row (and
+ * rst_after_close after a graceful close, rst_spoofed when someone else sent it); the flow's
+ * evidence is final, so other segments change nothing. */
 static int lingering_packet(struct analyzer *a, struct flow *f, const struct packet *p,
                             uint64_t pkt_no, uint8_t dir)
 {
-    if (p->l4proto != IPPROTO_NUM_TCP || !(p->tcp.flags & TCP_RST) ||
-        !(f->dir[0].fin_acked && f->dir[1].fin_acked))
+    if (p->l4proto != IPPROTO_NUM_TCP || !(p->tcp.flags & TCP_RST))
         return 0;
     struct segment s = {.p = p, .pkt_no = pkt_no, .dir = dir, .flags = p->tcp.flags,
                         .seq = p->tcp.seq, .ack = p->tcp.ack, .len = p->payload_len,
                         .ts_us = p->ts_us};
-    if (rst_check(f, &s) != RST_AFTER_CLOSE || f->nanomalies == 0)
-        return 0;
+    struct rst_before b = {.is_rst = true, .rare = true};
+    rst_evidence_judge(f, &s, &b);
+    /* RFC 1337 after a graceful close; otherwise the connection had ended (reset). */
+    if (f->dir[0].fin_acked && f->dir[1].fin_acked)
+        s.rst_verdict = (uint8_t)rst_check(f, &s);
+    else
+        s.rst_verdict = RST_AFTER_END;
+    rst_evidence_rare(f, &s, &b);
     flow_add_event(f, 1, &s);
-    int rc = a->sink.late_anomaly(a->sink.ctx, f->flow_id, &f->anomalies[0],
-                                  f->nevents ? &f->events[0] : NULL);
-    free(f->events);
-    free(f->anomalies);
-    f->events = NULL;
-    f->anomalies = NULL;
-    f->nevents = f->events_cap = f->nanomalies = f->anomalies_cap = 0;
+    struct late_rows rows = {.ev = f->nevents ? &f->events[0] : NULL, .an = f->anomalies,
+                             .nan = f->nanomalies,
+                             .rst = f->rst.nrows ? &f->rst.rows[f->rst.nrows - 1] : NULL};
+    int rc = a->sink.late(a->sink.ctx, f->flow_id, &rows);
+    free_records(f);
     if (rc != 0)
         a->failed = true;
     return rc;
@@ -322,19 +364,23 @@ static void process(struct analyzer *a, struct flow *f, const struct packet *p, 
                     uint8_t dir)
 {
     struct zeek_seg_notes none = {0};
-    account(f, p, dir);
     if (p->l4proto == IPPROTO_NUM_TCP) {
         struct segment s = {.p = p, .pkt_no = pkt_no, .dir = dir, .flags = p->tcp.flags,
                             .seq = p->tcp.seq, .ack = p->tcp.ack, .len = p->payload_len,
                             .ts_us = p->ts_us};
+        struct rst_before b;
+        rst_evidence_before(f, &s, a->cfg.idle_gap_us, &b);   /* before account(): silences */
+        account(f, p, dir);
         tcp_segment(f, &s, a->cfg.max_events);
+        rst_evidence_after(f, &s, &b);
         zeek_packet(&f->zeek, dir == DIR_ORIG, p, &s.notes);
     } else {
+        account(f, p, dir);
         zeek_packet(&f->zeek, dir == DIR_ORIG, p, &none);
     }
     if (a->dpi && !f->dpi.done)
         dpi_feed(a->dpi, &f->dpi, p, dir == DIR_ORIG, a->now_us);
-    flow_queue_put(a->flows, f, queue_for(f), a->now_us);
+    queue_put(a, f, queue_for(f), a->now_us);
 }
 
 static struct flow *new_flow(struct analyzer *a, const struct flow_key *k,

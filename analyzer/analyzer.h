@@ -5,8 +5,10 @@
  * tracking, each endpoint's inferred RFC 9293 release state, the verdict (teardown class),
  * anomalies and Zeek-compatible conn_state/history, and nDPI labels. It does no I/O: it never
  * prints and knows no SQL. Every finished flow leaves through sink->flow(), together with its
- * teardown events and anomalies; run bookkeeping (run_begin, checkpoint, run_end) is called by
- * the code that drives the analyzer (cli/), through the same sink.
+ * teardown events, anomalies and RST segments (each with why it was sent and by whom); what
+ * a flow already emitted still receives leaves through sink->late(). Run bookkeeping
+ * (run_begin, checkpoint, run_end) is called by the code that drives the analyzer (cli/),
+ * through the same sink.
  *
  * Time is packet time (struct packet.ts_us): timeouts are decided by the timestamps in the
  * capture, so analyzing a file gives the same results however fast it is read.
@@ -36,13 +38,30 @@ enum anomaly_kind {
     AN_RST_SEQ_OUT_OF_WINDOW = 0, AN_RST_SEQ_INEXACT, AN_RST_ACK_MISMATCH, AN_RST_WITH_DATA,
     AN_RST_AFTER_CLOSE, AN_DATA_AFTER_FIN, AN_DATA_AFTER_RST, AN_FIN_NOT_ACKED,
     AN_FIN_RETRANSMITTED, AN_MULTIPLE_RST, AN_RST_CHALLENGE_LOOP, AN_INVALID_FLAGS,
-    AN_ACK_OF_UNSEEN_DATA,
+    AN_ACK_OF_UNSEEN_DATA, AN_RST_SPOOFED,
     AN_KIND_COUNT
 };
 const char *anomaly_kind_name(enum anomaly_kind k); /* "rst_seq_inexact", ... */
 
 enum direction { DIR_ORIG = 0, DIR_RESP = 1 };
 const char *direction_name(enum direction d);        /* "orig" / "resp" */
+
+/* Why a RST was sent (teardown-spec §9; docs/teardown.md "Why each RST was sent"). */
+enum rst_cause {
+    RC_REFUSED = 0, RC_AFTER_CLOSE, RC_IDLE_TIMEOUT, RC_NO_CONNECTION, RC_INVALID_SEGMENT,
+    RC_TIMEOUT, RC_INJECTED, RC_ABORT, RC_UNKNOWN,
+    RC_COUNT
+};
+const char *rst_cause_name(enum rst_cause c);        /* "refused", "idle_timeout", ... */
+
+/* Whether the host whose address a RST carries sent it. */
+enum rst_origin { RO_ENDPOINT = 0, RO_OTHER, RO_UNKNOWN, RO_COUNT };
+const char *rst_origin_name(enum rst_origin o);      /* "endpoint", "other", "unknown" */
+
+/* A RST's sequence number against its receiver's state (teardown-spec §5); RA_NONE when it
+ * was not judged (no connection left, or nothing to compare it with). */
+enum rst_acceptable { RA_EXACT = 0, RA_IN_WINDOW, RA_OUT_OF_WINDOW, RA_NONE, RA_COUNT };
+const char *rst_acceptable_name(enum rst_acceptable a);  /* "exact", ...; NULL for RA_NONE */
 
 /* ---- records the analyzer emits ------------------------------------------------------------ */
 
@@ -67,6 +86,23 @@ struct anomaly_record {
     char expected[48];            /* e.g. "seq=1001" or "seq in [1001,66536)"; "" if none */
     char observed[48];
     char detail[128];
+};
+
+/* One RST segment: what it carried, why it was sent and by whom (the `rsts` table). */
+struct rst_record {
+    int64_t ts_us;
+    uint64_t packet;
+    uint8_t dir;                  /* direction of the RST */
+    uint8_t flags;                /* TCP_* bits (has_ack = flags & TCP_ACK) */
+    uint8_t ttl;                  /* IPv4 TTL or IPv6 hop limit */
+    uint8_t acceptable;           /* enum rst_acceptable */
+    uint8_t cause;                /* enum rst_cause */
+    uint8_t origin;               /* enum rst_origin */
+    int32_t ip_id;                /* IPv4 identification; -1 for IPv6 */
+    uint32_t seq, ack, len;
+    int64_t silence_us;           /* idle_timeout: the silence its answered segment broke;
+                                     -1 otherwise */
+    char evidence[272];           /* the cause's and the origin's evidence, in words */
 };
 
 /* Its `const char *` fields point to static names (valid for the program's life), so a copy
@@ -95,6 +131,7 @@ struct flow_record {
     uint32_t gaps;                /* capture loss: ranges acknowledged but never captured */
     uint64_t gap_bytes;           /* bytes in them (Zeek's missed_bytes) */
     uint64_t acked_bytes;         /* payload bytes acknowledged (gap_bytes / this = loss) */
+    const char *rst_cause, *rst_origin;  /* of the RST that ended the flow; NULL when none */
     uint32_t events_dropped;      /* teardown events beyond the per-flow limit */
     /* Zeek compatibility */
     const char *conn_state;
@@ -105,6 +142,14 @@ struct flow_record {
 };
 
 /* ---- the sink: where records go (storage/ implements it) ----------------------------------- */
+
+/* What a segment seen after its flow was emitted adds to that flow. Any part may be absent. */
+struct late_rows {
+    const struct teardown_event *ev;      /* NULL: no event */
+    const struct anomaly_record *an;      /* nan rows */
+    size_t nan;
+    const struct rst_record *rst;         /* NULL: not a RST */
+};
 
 struct run_info {
     const char *source;           /* file path(s) or interface */
@@ -128,14 +173,16 @@ struct run_totals {
 struct sink {
     void *ctx;
     int (*run_begin)(void *ctx, const struct run_info *info);
-    /* A finished flow with its events and anomalies; sets *flow_id to the stored flow's id. */
+    /* A finished flow with its events, anomalies and RSTs; sets *flow_id to the stored
+     * flow's id. */
     int (*flow)(void *ctx, const struct flow_record *f,
                 const struct teardown_event *ev, size_t nev,
-                const struct anomaly_record *an, size_t nan, int64_t *flow_id);
-    /* An anomaly (and its event, may be NULL) for a flow already emitted but still lingering. */
-    int (*late_anomaly)(void *ctx, int64_t flow_id, const struct anomaly_record *an,
-                        const struct teardown_event *ev);
-    /* The flow with this id will get no more late anomalies (its lingering ended, or it was
+                const struct anomaly_record *an, size_t nan,
+                const struct rst_record *rst, size_t nrst, int64_t *flow_id);
+    /* Rows of a segment seen after its flow was emitted (it lingers): a late RST (its rsts
+     * row), the anomalies it raised and its teardown event. */
+    int (*late)(void *ctx, int64_t flow_id, const struct late_rows *rows);
+    /* The flow with this id will get no more late rows (its lingering ended, or it was
      * emitted without lingering). Optional: NULL when the sink has nothing to forget. */
     void (*forget)(void *ctx, int64_t flow_id);
     /* Make everything so far durable and visible to readers; update the run's counters. */
@@ -153,6 +200,8 @@ struct analyzer_config {
     int64_t idle_other_us;        /* 60 s: UDP, ICMP and other protocols */
     int64_t close_grace_us;       /* 1 s: both closed -> emitted this long after */
     int64_t linger_us;            /* 60 s: emitted flows kept to catch late RSTs */
+    int64_t idle_gap_us;          /* 30 s: a silence at least this long, then a RST answering
+                                     the segment that broke it: idle_timeout */
     size_t max_flows;             /* live flows before the longest idle is evicted */
     size_t max_events;            /* teardown events kept per flow (more are counted) */
     bool dpi;                     /* label flows with nDPI */

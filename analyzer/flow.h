@@ -8,6 +8,10 @@
  *   flow_emit.c    flow -> struct flow_record, events and anomalies for the sink
  *   gaps.c         capture-loss accounting: bytes acknowledged but never captured
  *   loss_infer.c   segments that later packets prove were sent but the capture missed
+ *   rst_evidence.c what each direction's sender shows (TTL, IP ID, retransmissions,
+ *                  silences), and one `rsts` row per RST segment (rst_evidence.h)
+ *   rst_cause.c    why a RST was sent (the cause table)
+ *   rst_origin.c   whether the host whose address a RST carries sent it (rst_spoofed)
  *   analyzer.c     packet dispatch and each flow's life
  * Only analyzer/ includes this file.
  */
@@ -126,6 +130,37 @@ struct pending_rst {
     uint8_t flags;
 };
 
+/* What the RST rules keep about one direction's sender, updated for every segment without
+ * allocation: 16 bytes, so that both directions take half a cache line beside the sequence
+ * state (docs/teardown.md, "Why each RST was sent"). */
+struct rst_dir_evidence {
+    uint32_t last_seen;       /* the flow's packet count at its last segment; 0 before one */
+    uint32_t last_us;         /* low 32 bits of its last segment's time in µs (rst_last_ts_us) */
+    uint16_t id_last;         /* IPv4 ID of its last non-RST packet with a nonzero ID; 0 none */
+    uint8_t ttl_lo, ttl_hi;   /* TTL (hop limit) range over its non-RST packets */
+    uint8_t id_up, id_back, id_odd;  /* steps between those IDs: forward / back within
+                                        RST_ID_NEAR, anything else (saturating counts) */
+    uint8_t rexmit_run;       /* data re-sent in a row with nothing new from the peer */
+};
+
+/* What the RST rules keep per flow and touch only for RSTs, silences and flagged segments. */
+struct rst_flow_evidence {
+    struct rst_record *rows;  /* one per RST segment, kept until emission */
+    uint16_t nrows, cap;
+    int16_t ending;           /* row of the RST that ended the flow; -1 none */
+    int16_t open_rst[2];      /* per direction: its latest RST row, watched for what the
+                                 direction sends after it; -1 none */
+    int8_t quiet_dir;         /* sender of the segment that broke the latest silence of at
+                                 least idle_gap; -1 none */
+    uint8_t flagged_why[2];   /* per direction: RST_FLAGGED_* of its last flagged segment */
+    uint32_t quiet_end_seen;  /* the flow's packet count at that segment */
+    uint64_t quiet_end_pkt;
+    int64_t quiet_us;         /* the silence it broke */
+    int64_t flagged_ts_us[2]; /* per direction: its last segment with invalid flags or data
+                                 beyond the window; 0 none */
+    uint32_t flagged_seen[2]; /* ... and the flow's packet count then */
+};
+
 struct flow {
     struct flow_key key;
     struct flow_tunnel *tunnel;   /* NULL when not tunnelled (key.tunnel 0) */
@@ -141,6 +176,7 @@ struct flow {
     uint64_t pkts[2], bytes[2], ip_bytes[2];
     /* TCP */
     struct tcp_dir dir[2];    /* [DIR_ORIG], [DIR_RESP] */
+    struct rst_dir_evidence rst_dir[2];  /* the RST rules' per-direction evidence */
     uint8_t state[2];         /* enum tcp_state per endpoint */
     bool fin_acked_pending[2];/* FIN acked while crossing the peer's FIN (teardown.md) */
     bool synack_seen, handshake_done;
@@ -169,6 +205,7 @@ struct flow {
     struct zeek_conn zeek;
     struct dpi_label dpi;
     struct loss_dir loss[2];  /* [DIR_ORIG], [DIR_RESP] */
+    struct rst_flow_evidence rst;
 };
 
 /* ---- flow_table.c ---------------------------------------------------------------------- */
@@ -220,6 +257,7 @@ struct segment {
     uint8_t changed;          /* bit per endpoint whose state this segment changed */
     bool anomaly;             /* this segment raised an anomaly: record it as an event */
     bool transition;          /* ... or changed an endpoint's state */
+    uint8_t rst_verdict;      /* enum rst_verdict, set by the RST rules for a RST */
     struct zeek_seg_notes notes;
 };
 
@@ -251,19 +289,23 @@ void loss_before_segment(struct flow *f, struct segment *s, size_t max_events);
 void loss_at_emission(struct flow *f, int64_t now_us, int64_t last_pkt_us, bool end_of_input,
                       size_t max_events);
 /* Cheap test, inline on the per-packet path: can loss_before_segment do anything with s? A
- * FIN pending, a handshake not seen through, or one sequence number gone by unseen. */
+ * FIN pending, a handshake not seen through, one sequence number gone by unseen, or a RST
+ * without ACK from a side whose FIN is not known to be acknowledged. */
 static inline bool loss_may_apply(const struct flow *f, const struct segment *s)
 {
     const struct tcp_dir *own = &f->dir[s->dir], *peer = &f->dir[!s->dir];
     return own->fin_suspected || peer->fin_suspected || (!f->handshake_done && !f->midstream) ||
            ((s->flags & TCP_ACK) && peer->nxt_valid && s->ack == peer->nxt + 1) ||
-           (s->len == 0 && own->nxt_valid && s->seq == own->nxt + 1);
+           (s->len == 0 && own->nxt_valid && s->seq == own->nxt + 1) ||
+           ((s->flags & (TCP_RST | TCP_ACK)) == TCP_RST && !own->fin_acked);
 }
 /* Sum of the known handshake legs, 0 when none was seen. */
 int64_t loss_rtt_us(const struct flow *f);
 
 /* rst_check.c */
-enum rst_verdict { RST_VALID, RST_INEXACT, RST_UNACCEPTABLE, RST_AFTER_CLOSE };
+/* RST_AFTER_END: the connection had already ended (reset, or both endpoints closed): the RST
+ * answers a segment for no connection and cannot kill anything (docs/teardown.md §5). */
+enum rst_verdict { RST_VALID, RST_INEXACT, RST_UNACCEPTABLE, RST_AFTER_CLOSE, RST_AFTER_END };
 enum rst_verdict rst_check(struct flow *f, struct segment *s);
 
 /* release_fsm.c */
@@ -277,6 +319,8 @@ bool fsm_apply(struct flow *f, uint8_t who, enum fsm_event ev);
 /* No connection left at this endpoint: CLOSED, TIME_WAIT, or a passive endpoint that a RST
  * sent back from SYN_RECEIVED to LISTEN (RFC 9293 §3.10.7.4). */
 bool fsm_closed(enum tcp_state s);
+
+/* ---- why each RST was sent: analyzer/rst_evidence.h ------------------------------------ */
 
 /* verdict.c */
 struct verdict { const char *teardown, *closer, *reason; };

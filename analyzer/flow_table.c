@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "analyzer/flow.h"
+#include "analyzer/rst_evidence.h"
 
 struct flow_queue_list { struct flow *head, *tail; size_t len; };
 
@@ -50,6 +51,7 @@ static void flow_destroy(struct flow *f)
     free(f->tunnel);
     free(f->events);
     free(f->anomalies);
+    rst_evidence_free(f);
     free(f);
 }
 

@@ -13,7 +13,9 @@
  *                sequence number was a FIN or one byte of data (new data from the sender: it
  *                was data), decided at the next FIN or RST of the flow or at its emission
  *   final ACK    the FIN's sender neither retransmits nor resets for max(1 s, 3 RTT) of packet
- *                time while the capture goes on; decided when the flow is emitted
+ *                time while the capture goes on; decided when the flow is emitted; or the
+ *                FIN's sender answers with a RST without ACK at one past its FIN (the
+ *                peer's segment acknowledged it)
  *   data         tcp_track.c (acknowledged bytes beyond nxt), counted by gaps.c
  * A FIN within max(1 s, 3 RTT) of the end of input, on a synchronized connection, is marked
  * cut off instead: no fin_not_acked, and the verdict takes it as acknowledged (verdict.c).
@@ -179,13 +181,38 @@ static void note_fin(struct flow *f, const struct segment *s)
         suspect_fin(f, s->dir, s, true);
 }
 
+/* A RST without ACK takes its sequence number from the ACK field of the segment it answers
+ * (RFC 9293 §3.10.7.1; Linux's socketless and orphan resets do so): a's bare RST at one past
+ * its FIN answers a segment of the peer that acknowledged the FIN, and one at one past a's
+ * last byte also proves that byte was a FIN. The peer's acknowledgment is inferred (as a pure
+ * ACK: whatever else it carried is unknown), so a lost ACK of the FIN raises no
+ * fin_not_acked. Only the first RST of the flow, on a synchronized connection. */
+static void infer_from_bare_rst(struct flow *f, const struct segment *s, size_t max_events)
+{
+    uint8_t a = s->dir;
+    struct tcp_dir *A = &f->dir[a];
+    const struct tcp_dir *B = &f->dir[!a];
+    if ((s->flags & (TCP_RST | TCP_ACK)) != TCP_RST || f->first_rst_dir >= 0 ||
+        !synchronized(f) || !A->nxt_valid || !B->nxt_valid)
+        return;
+    if (!A->fin_seen && s->seq == A->nxt + 1) {
+        suspect_fin(f, a, s, true);
+        if (A->fin_suspected)
+            apply_fin(f, a, max_events);
+    }
+    if (A->fin_seen && !A->fin_acked && s->seq == A->fin_seq + 1)
+        infer(f, (uint8_t)!a, TCP_ACK, B->nxt, s->seq, s->ts_us, s->pkt_no, max_events);
+}
+
 void loss_before_segment(struct flow *f, struct segment *s, size_t max_events)
 {
     if (f->dir[DIR_ORIG].fin_suspected || f->dir[DIR_RESP].fin_suspected)
         settle_pending(f, s, max_events);
     infer_handshake_ack(f, s, max_events);
-    if (s->flags & TCP_RST)
+    if (s->flags & TCP_RST) {
+        infer_from_bare_rst(f, s, max_events);
         return;
+    }
     infer_synack(f, s, max_events);
     note_fin(f, s);
     if (s->flags & TCP_FIN)             /* the segment that proves a FIN is itself a FIN */

@@ -26,8 +26,43 @@ static const char *const anomaly_names[] = {
     [AN_RST_CHALLENGE_LOOP] = "rst_challenge_loop",
     [AN_INVALID_FLAGS] = "invalid_flags",
     [AN_ACK_OF_UNSEEN_DATA] = "ack_of_unseen_data",
+    [AN_RST_SPOOFED] = "rst_spoofed",
 };
 _Static_assert(sizeof anomaly_names / sizeof *anomaly_names == AN_KIND_COUNT, "anomaly names");
+
+static const char *const cause_names[] = {
+    [RC_REFUSED] = "refused", [RC_AFTER_CLOSE] = "after_close",
+    [RC_IDLE_TIMEOUT] = "idle_timeout", [RC_NO_CONNECTION] = "no_connection",
+    [RC_INVALID_SEGMENT] = "invalid_segment", [RC_TIMEOUT] = "timeout",
+    [RC_INJECTED] = "injected", [RC_ABORT] = "abort", [RC_UNKNOWN] = "unknown",
+};
+_Static_assert(sizeof cause_names / sizeof *cause_names == RC_COUNT, "cause names");
+
+static const char *const origin_names[] = {
+    [RO_ENDPOINT] = "endpoint", [RO_OTHER] = "other", [RO_UNKNOWN] = "unknown",
+};
+_Static_assert(sizeof origin_names / sizeof *origin_names == RO_COUNT, "origin names");
+
+static const char *const acceptable_names[] = {
+    [RA_EXACT] = "exact", [RA_IN_WINDOW] = "in_window", [RA_OUT_OF_WINDOW] = "out_of_window",
+    [RA_NONE] = NULL,
+};
+_Static_assert(sizeof acceptable_names / sizeof *acceptable_names == RA_COUNT, "acceptable");
+
+const char *rst_cause_name(enum rst_cause c)
+{
+    return (unsigned)c < RC_COUNT ? cause_names[c] : "?";
+}
+
+const char *rst_origin_name(enum rst_origin o)
+{
+    return (unsigned)o < RO_COUNT ? origin_names[o] : "?";
+}
+
+const char *rst_acceptable_name(enum rst_acceptable a)
+{
+    return (unsigned)a < RA_COUNT ? acceptable_names[a] : NULL;
+}
 
 const char *tcp_state_name(enum tcp_state s)
 {

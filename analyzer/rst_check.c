@@ -8,8 +8,12 @@
  *   inexact          in B's receive window [B.ack, B.ack + B.win) but not exact: an RFC 9293
  *                    receiver accepts it, an RFC 5961 one answers with a challenge ACK; the
  *                    caller decides later whether B lived on
- *   unacceptable     outside the window, or (B in SYN-SENT) not acknowledging B's SYN
+ *   unacceptable     outside the window (no anomaly once A's FIN was acknowledged: its orphan
+ *                    answering late segments), or (B in SYN-SENT) not acknowledging B's SYN
  *   after close      both FINs were already acknowledged (RFC 1337)
+ *   after end        the connection had already ended (reset, or both endpoints closed): the
+ *                    RST answers a segment for no connection and could kill nothing, so it is
+ *                    no blind-reset candidate and raises no sequence anomaly (teardown.md §5)
  * Every deviation adds an anomaly row with the expected and observed values.
  */
 #include <inttypes.h>
@@ -126,6 +130,11 @@ static enum rst_verdict check_seq(struct flow *f, struct segment *s)
     if (!known)
         win <<= UNKNOWN_SCALE_SHIFT;
     bool in_window = win > 0 && seq_in_window(s->seq, lo, win);
+    /* A sender whose FIN was acknowledged has nothing left to send: its RST outside the window
+     * is its orphan answering the peer's late segments (after_close), ignored by the receiver
+     * and no blind-reset candidate (teardown.md §5, Decision). */
+    if (!in_window && a->fin_acked)
+        return RST_UNACCEPTABLE;
     char exp[48], obs[48];
     snprintf(obs, sizeof obs, "seq=%" PRIu32, s->seq);
     struct anomaly_record *an;
@@ -156,6 +165,8 @@ enum rst_verdict rst_check(struct flow *f, struct segment *s)
         s->anomaly = true;
         return RST_AFTER_CLOSE;
     }
+    if (f->first_close_dir >= 0 && fsm_closed(f->state[0]) && fsm_closed(f->state[1]))
+        return RST_AFTER_END;
     if (f->state[!s->dir] == ST_SYN_SENT && (b->last_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
         return check_reply_to_syn(f, s);
     check_ack(f, s);

@@ -108,7 +108,9 @@ static void handle_rst(struct flow *f, struct segment *s, size_t max_events)
         }
         s->anomaly = true;
     }
-    switch (rst_check(f, s)) {
+    enum rst_verdict verdict = rst_check(f, s);
+    s->rst_verdict = (uint8_t)verdict;
+    switch (verdict) {
     case RST_VALID:
         tcp_accept_rst(f, s, max_events);
         break;
@@ -120,6 +122,7 @@ static void handle_rst(struct flow *f, struct segment *s, size_t max_events)
         break;
     case RST_UNACCEPTABLE:
     case RST_AFTER_CLOSE:
+    case RST_AFTER_END:
         break;
     }
 }

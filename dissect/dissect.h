@@ -142,6 +142,7 @@ struct packet {
     uint8_t ip_version;       /* 4 or 6 */
     struct ip_addr src, dst;
     uint8_t ttl;              /* IPv4 TTL or IPv6 hop limit */
+    uint16_t ip_id;           /* IPv4 identification field; 0 for IPv6 (which has none) */
     uint8_t l4proto;          /* IPPROTO_NUM_* or any other IP protocol number */
     bool is_fragment;         /* first fragment of a fragmented IPv6 datagram (L4 present) */
     uint16_t sport, dport;    /* 0 for protocols without ports */

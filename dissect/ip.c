@@ -74,6 +74,7 @@ enum dissect_result ipv4_decode(struct cursor *c, struct packet *out)
         return r;
     out->ip_version = 4;
     out->ttl = ttl;
+    out->ip_id = id;
     out->l4proto = proto;
     addr_set(&out->src, 4, ip.p + 12, 4);
     addr_set(&out->dst, 4, ip.p + 16, 4);
@@ -186,6 +187,7 @@ enum dissect_result ipv6_decode(struct cursor *c, struct packet *out)
         return r;
     out->ip_version = 6;
     out->ttl = hlim;
+    out->ip_id = 0;
     addr_set(&out->src, 6, ip.p + 8, 16);
     addr_set(&out->dst, 6, ip.p + 24, 16);
     r = ipv6_ext_chain(ip, nh, out, &l4_off);

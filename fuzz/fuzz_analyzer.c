@@ -5,9 +5,13 @@
  * arithmetic modulo 2^32 meet every order of events. The sink checks what the records say:
  * names from the documented vocabulary, reason exactly for abnormal, event and anomaly packet
  * numbers within the run, no more events than max_events, every recorded time within the
- * flow's first and last packet.
+ * flow's first and last packet; one RST row per RST segment (up to the per-flow cap), each
+ * with a cause and origin from the vocabulary and its evidence in words, an injected cause
+ * only with origin other, one rst_spoofed anomaly per RST of origin other, and the flow's
+ * rst_cause set exactly when an acceptable RST ended it.
  *
- * Each segment is 12 input bytes: dir+flags(2) seq-delta(4) ack-delta(4) len(1) dt(1).
+ * Each segment is 12 input bytes: dir+flags(2) seq-delta(4) ack-delta(4) len(1) dt(1); the
+ * first byte's upper bits also vary the TTL and the IPv4 ID.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,8 +62,43 @@ static void check_times(const struct flow_record *f, const struct teardown_event
             abort();
 }
 
+static void check_rst(const struct run_view *rv, const struct rst_record *r)
+{
+    if (r->cause >= RC_COUNT || r->origin >= RO_COUNT || r->acceptable >= RA_COUNT ||
+        r->packet == 0 || r->packet > rv->packets || r->dir > DIR_RESP ||
+        !(r->flags & TCP_RST) || !memchr(r->evidence, 0, sizeof r->evidence) ||
+        !r->evidence[0] || (r->cause == RC_INJECTED && r->origin != RO_OTHER) ||
+        (r->silence_us >= 0) != (r->cause == RC_IDLE_TIMEOUT))
+        abort();
+}
+
+/* RST rows against the flow: their number, rst_spoofed per origin other, the ending RST. */
+static void check_rsts(const struct run_view *rv, const struct flow_record *f,
+                       const struct anomaly_record *an, size_t nan,
+                       const struct rst_record *rst, size_t nrst)
+{
+    size_t other = 0, spoofed = 0;
+    for (size_t i = 0; i < nrst; i++) {
+        check_rst(rv, &rst[i]);
+        other += rst[i].origin == RO_OTHER;
+        if (rst[i].ts_us < f->first_ts_us || rst[i].ts_us > f->last_ts_us)
+            abort();
+    }
+    for (size_t i = 0; i < nan; i++)
+        spoofed += an[i].kind == AN_RST_SPOOFED;
+    uint64_t segments = (uint64_t)f->rsts[0] + f->rsts[1];
+    if (nrst > segments || (nrst < segments && nrst < 256) || (nan < 256 && spoofed != other))
+        abort();
+    bool ended = f->teardown && (strncmp(f->teardown, "rst_", 4) == 0 ||
+                                 strcmp(f->teardown, "rejected") == 0);
+    if ((f->rst_cause != NULL) != (f->rst_origin != NULL) ||
+        (ended && nrst && nrst < 256 && !f->rst_cause))
+        abort();
+}
+
 static int check_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
-                      size_t nev, const struct anomaly_record *an, size_t nan, int64_t *id)
+                      size_t nev, const struct anomaly_record *an, size_t nan,
+                      const struct rst_record *rst, size_t nrst, int64_t *id)
 {
     const struct run_view *rv = ctx;
     if (!f->conn_state || !one_of(f->ended_by, ENDED_BY))
@@ -86,15 +125,20 @@ static int check_flow(void *ctx, const struct flow_record *f, const struct teard
             an[i].packet == 0 || an[i].packet > rv->packets)
             abort();
     check_times(f, ev, nev, an, nan);
+    check_rsts(rv, f, an, nan, rst, nrst);
     *id = 1;
     return 0;
 }
 
-static int late(void *ctx, int64_t id, const struct anomaly_record *an,
-                const struct teardown_event *ev)
+static int late(void *ctx, int64_t id, const struct late_rows *rows)
 {
-    (void)ctx; (void)id; (void)ev;
-    if (an->kind >= AN_KIND_COUNT)
+    (void)id;
+    for (size_t i = 0; i < rows->nan; i++)
+        if (rows->an[i].kind >= AN_KIND_COUNT)
+            abort();
+    if (rows->rst)
+        check_rst(ctx, rows->rst);
+    if (!rows->rst && !rows->nan)
         abort();
     return 0;
 }
@@ -122,6 +166,8 @@ static void fill(struct packet *p, int from_client, const uint8_t *b, uint32_t b
     p->tcp.ack = base[from_client] + rd32(b + 6);
     p->tcp.win = (uint16_t)(b[10] << 8);
     p->tcp.has_wscale = b[0] & 2;
+    p->ttl = (uint8_t)(64 - ((b[0] >> 2) & 3));     /* a third party's TTL now and then */
+    p->ip_id = (uint16_t)(b[0] & 0x80 ? base[0] >> 16 : 0x1000 + (uint32_t)*now / 1000);
     p->tcp.wscale = b[10] & 15;
     p->payload_len = b[10];
     p->ip_len = 40 + p->payload_len;
@@ -136,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.dpi = false;
     c.max_flows = 2 + (size & 3);
     struct run_view rv = {.max_events = c.max_events};
-    struct sink s = {.ctx = &rv, .flow = check_flow, .late_anomaly = late};
+    struct sink s = {.ctx = &rv, .flow = check_flow, .late = late};
     struct analyzer *a = analyzer_new(&c, &s);
     if (!a)
         return 0;

@@ -27,17 +27,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int null_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
-                     size_t nev, const struct anomaly_record *an, size_t nan, int64_t *id)
+                     size_t nev, const struct anomaly_record *an, size_t nan,
+                     const struct rst_record *rst, size_t nrst, int64_t *id)
 {
-    (void)ctx; (void)f; (void)ev; (void)nev; (void)an; (void)nan;
+    (void)ctx; (void)f; (void)ev; (void)nev; (void)an; (void)nan; (void)rst; (void)nrst;
     *id = 1;
     return 0;
 }
 
-static int null_late(void *ctx, int64_t id, const struct anomaly_record *an,
-                     const struct teardown_event *ev)
+static int null_late(void *ctx, int64_t id, const struct late_rows *rows)
 {
-    (void)ctx; (void)id; (void)an; (void)ev;
+    (void)ctx; (void)id; (void)rows;
     return 0;
 }
 
@@ -51,7 +51,7 @@ static struct {
 
 static struct analyzer *new_analyzer(bool dpi)
 {
-    static const struct sink s = {.flow = null_flow, .late_anomaly = null_late};
+    static const struct sink s = {.flow = null_flow, .late = null_late};
     struct analyzer_config c;
     analyzer_config_default(&c);
     c.max_flows = 64;

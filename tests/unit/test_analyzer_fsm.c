@@ -18,12 +18,17 @@ struct captured {
     size_t nev[MAXF];
     struct anomaly_record an[MAXF][MAXR];
     size_t nan[MAXF];
+    struct rst_record rst[MAXF][MAXR];
+    size_t nrst[MAXF];
     int nlate;
     struct anomaly_record late[MAXR];
+    int nlate_rst;
+    struct rst_record late_rst[MAXR];
 };
 
 static int mock_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
-                     size_t nev, const struct anomaly_record *an, size_t nan, int64_t *id)
+                     size_t nev, const struct anomaly_record *an, size_t nan,
+                     const struct rst_record *rst, size_t nrst, int64_t *id)
 {
     struct captured *c = ctx;
     cr_assert_lt(c->nflows, MAXF);
@@ -35,17 +40,21 @@ static int mock_flow(void *ctx, const struct flow_record *f, const struct teardo
     c->nan[i] = nan < MAXR ? nan : MAXR;
     if (c->nan[i])
         memcpy(c->an[i], an, c->nan[i] * sizeof *an);
+    c->nrst[i] = nrst < MAXR ? nrst : MAXR;
+    if (c->nrst[i])
+        memcpy(c->rst[i], rst, c->nrst[i] * sizeof *rst);
     *id = i + 1;
     return 0;
 }
 
-static int mock_late(void *ctx, int64_t id, const struct anomaly_record *an,
-                     const struct teardown_event *ev)
+static int mock_late(void *ctx, int64_t id, const struct late_rows *rows)
 {
-    (void)ev;
     (void)id;
     struct captured *c = ctx;
-    c->late[c->nlate++] = *an;
+    for (size_t i = 0; i < rows->nan; i++)
+        c->late[c->nlate++] = rows->an[i];
+    if (rows->rst)
+        c->late_rst[c->nlate_rst++] = *rows->rst;
     return 0;
 }
 
@@ -57,7 +66,7 @@ static int64_t now;
 static void setup(void)
 {
     memset(&cap, 0, sizeof cap);
-    struct sink s = {.ctx = &cap, .flow = mock_flow, .late_anomaly = mock_late};
+    struct sink s = {.ctx = &cap, .flow = mock_flow, .late = mock_late};
     struct analyzer_config c;
     analyzer_config_default(&c);
     c.dpi = false;

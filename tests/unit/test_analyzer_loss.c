@@ -22,8 +22,10 @@ struct captured {
 };
 
 static int mock_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
-                     size_t nev, const struct anomaly_record *an, size_t nan, int64_t *id)
+                     size_t nev, const struct anomaly_record *an, size_t nan,
+                     const struct rst_record *rst, size_t nrst, int64_t *id)
 {
+    (void)rst, (void)nrst;
     struct captured *c = ctx;
     cr_assert_lt(c->nflows, MAXF);
     int i = c->nflows++;
@@ -38,10 +40,9 @@ static int mock_flow(void *ctx, const struct flow_record *f, const struct teardo
     return 0;
 }
 
-static int mock_late(void *ctx, int64_t id, const struct anomaly_record *an,
-                     const struct teardown_event *ev)
+static int mock_late(void *ctx, int64_t id, const struct late_rows *rows)
 {
-    (void)ctx, (void)id, (void)an, (void)ev;
+    (void)ctx, (void)id, (void)rows;
     return 0;
 }
 
@@ -53,7 +54,7 @@ static int64_t now;
 static void setup(void)
 {
     memset(&cap, 0, sizeof cap);
-    struct sink s = {.ctx = &cap, .flow = mock_flow, .late_anomaly = mock_late};
+    struct sink s = {.ctx = &cap, .flow = mock_flow, .late = mock_late};
     struct analyzer_config c;
     analyzer_config_default(&c);
     c.dpi = false;

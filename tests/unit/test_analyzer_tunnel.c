@@ -18,8 +18,10 @@ static struct flow_record got[MAXF];
 static int nflows;
 
 static int mock_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
-                     size_t nev, const struct anomaly_record *an, size_t nan, int64_t *id)
+                     size_t nev, const struct anomaly_record *an, size_t nan,
+                     const struct rst_record *rst, size_t nrst, int64_t *id)
 {
+    (void)rst, (void)nrst;
     (void)ctx; (void)ev; (void)nev; (void)an; (void)nan;
     cr_assert_lt(nflows, MAXF);
     got[nflows] = *f;

@@ -40,7 +40,7 @@ static void ipv4(struct frame *f, uint8_t proto, uint16_t tot, uint16_t frag, in
     put8(f, (uint8_t)(0x40 | (5 + opt_words)));
     put8(f, 0);
     put16(f, tot);
-    put16(f, 1);
+    put16(f, 0xBEEF);   /* identification */
     put16(f, frag);
     put8(f, 64);
     put8(f, proto);
@@ -113,6 +113,7 @@ Test(dissect, ethernet_ipv4_tcp)
     cr_assert_eq(p.l4_len, 25);
     cr_assert_eq(p.ip_hdr, f.b + 14);
     cr_assert_eq(p.ttl, 64);
+    cr_assert_eq(p.ip_id, 0xBEEF);
     char buf[64];
     cr_assert_str_eq(ip_addr_str(&p.src, buf, sizeof buf), "10.0.0.1");
     cr_assert_str_eq(ip_addr_str(&p.dst, buf, sizeof buf), "10.0.0.2");
@@ -168,7 +169,7 @@ Test(dissect, ipv4_fragments_are_described_for_reassembly)
     cr_assert_eq(decode(1, &f, &p), DISSECT_IP_FRAGMENT);
     cr_assert_eq(p.ip_version, 4);
     cr_assert_eq(p.l4proto, IPPROTO_NUM_TCP);
-    cr_assert_eq(p.frag_id, 1);
+    cr_assert_eq(p.frag_id, 0xBEEF);
     cr_assert_eq(p.frag_offset, 0);
     cr_assert(p.frag_more);
     cr_assert_eq(p.ip_hdr, f.b + 14);
@@ -314,6 +315,8 @@ Test(dissect, linux_sll_and_sll2)
     cr_assert_eq(decode(113, &f, &p), DISSECT_OK);
     cr_assert_eq(p.ip_version, 6);
     cr_assert_eq(p.l4proto, 6);
+    cr_assert_eq(p.ttl, 63, "the hop limit");
+    cr_assert_eq(p.ip_id, 0, "IPv6 has no identification");
 
     struct frame g = {0};
     put16(&g, 0x0800); put16(&g, 0); put32(&g, 3); put16(&g, 1); put8(&g, 0); put8(&g, 6);
