@@ -30,6 +30,14 @@ int bind_chars(sqlite3_stmt *s, int idx, const char *chars, size_t cap)
     return sqlite3_bind_text(s, idx, chars, (int)len, SQLITE_TRANSIENT);
 }
 
+int bind_chars_static(sqlite3_stmt *s, int idx, const char *chars, size_t cap)
+{
+    size_t len = strnlen(chars, cap);
+    if (len == 0)
+        return sqlite3_bind_null(s, idx);
+    return sqlite3_bind_text(s, idx, chars, (int)len, SQLITE_STATIC);
+}
+
 /* SQLite integers are signed 64-bit; counters never come near 2^63. */
 int bind_u64(sqlite3_stmt *s, int idx, uint64_t v)
 {

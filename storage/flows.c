@@ -1,24 +1,27 @@
 /*
- * flows.c — the sink's flow and late_anomaly functions: one flows row with its
- * teardown_events and anomalies rows, written all-or-nothing (statements.c says how).
+ * flows.c — the sink's flow and late functions: one flows row with its teardown_events,
+ * anomalies and rsts rows, written all-or-nothing (statements.c says how); and the rows a
+ * segment adds to a flow already written (a late RST: its rsts row, anomalies, event).
  *
  * Value conventions (docs/schema.md): times are Unix seconds (REAL); text that is empty or
  * absent is NULL; TCP-only counters are NULL for other protocols; a window scale of -1
  * (unknown) is NULL.
+ * Text is bound without a copy (bind_chars_static): each insert_* binds every parameter of
+ * its statement and steps it before returning, while the record's text is alive.
  */
 #include "storage/internal.h"
 
 #define P(col) (FC_##col + 1)   /* parameter index of a flows column in S_INS_FLOW */
 
+/* addr[2][64]: the addresses as text, bound without a copy (insert_flow steps while they live). */
 static void bind_endpoints(sqlite3_stmt *s, const struct storage *st,
-                           const struct flow_record *f)
+                           const struct flow_record *f, char addr[2][64])
 {
-    char addr[64];
     sqlite3_bind_int64(s, P(run_id), st->run_id);
-    bind_chars(s, P(proto), f->proto, sizeof f->proto);
-    bind_text(s, P(orig_addr), ip_addr_str(&f->orig_addr, addr, sizeof addr));
+    bind_chars_static(s, P(proto), f->proto, sizeof f->proto);
+    bind_chars_static(s, P(orig_addr), ip_addr_str(&f->orig_addr, addr[0], 64), 64);
     sqlite3_bind_int(s, P(orig_port), f->orig_port);
-    bind_text(s, P(resp_addr), ip_addr_str(&f->resp_addr, addr, sizeof addr));
+    bind_chars_static(s, P(resp_addr), ip_addr_str(&f->resp_addr, addr[1], 64), 64);
     sqlite3_bind_int(s, P(resp_port), f->resp_port);
     sqlite3_bind_int(s, P(vlan), f->vlan);
     bind_chars(s, P(tunnel), f->tunnel, sizeof f->tunnel);
@@ -96,6 +99,8 @@ static void bind_timing(sqlite3_stmt *s, const struct flow_record *f)
 {
     bind_duration(s, P(rtt_orig), f->rtt_us[DIR_ORIG]);
     bind_duration(s, P(rtt_resp), f->rtt_us[DIR_RESP]);
+    bind_name(s, P(rst_cause), f->rst_cause);
+    bind_name(s, P(rst_origin), f->rst_origin);
 }
 
 /* Capture loss: NULL for flows without sequence numbers (not TCP). */
@@ -115,17 +120,18 @@ static void bind_labels(sqlite3_stmt *s, const struct flow_record *f, size_t nan
     bind_u64(s, P(anomalies), nan);
     sqlite3_bind_int64(s, P(events_dropped), f->events_dropped);
     bind_name(s, P(conn_state), f->conn_state);
-    bind_chars(s, P(history), f->history, sizeof f->history);
-    bind_chars(s, P(app_proto), f->app_proto, sizeof f->app_proto);
-    bind_chars(s, P(app_category), f->app_category, sizeof f->app_category);
-    bind_chars(s, P(server_name), f->server_name, sizeof f->server_name);
+    bind_chars_static(s, P(history), f->history, sizeof f->history);
+    bind_chars_static(s, P(app_proto), f->app_proto, sizeof f->app_proto);
+    bind_chars_static(s, P(app_category), f->app_category, sizeof f->app_category);
+    bind_chars_static(s, P(server_name), f->server_name, sizeof f->server_name);
 }
 
 static int insert_flow(struct storage *st, const struct flow_record *f, size_t nan,
                        int64_t *flow_id)
 {
     sqlite3_stmt *s = st->stmt[S_INS_FLOW];
-    bind_endpoints(s, st, f);
+    char addr[2][64];
+    bind_endpoints(s, st, f, addr);
     bind_volume(s, f);
     bind_teardown(s, f);
     bind_tcp_counters(s, f);
@@ -146,7 +152,7 @@ static int insert_event(struct storage *st, int64_t flow_id, const struct teardo
     bind_ts(s, 2, e->ts_us);
     bind_u64(s, 3, e->packet);
     bind_name(s, 4, direction_name((enum direction)e->dir));
-    bind_text(s, 5, tcp_flags_str(e->flags, flags));
+    bind_chars_static(s, 5, tcp_flags_str(e->flags, flags), sizeof flags);
     sqlite3_bind_int64(s, 6, e->seq);
     sqlite3_bind_int64(s, 7, e->ack);
     sqlite3_bind_int64(s, 8, e->len);
@@ -165,16 +171,42 @@ static int insert_anomaly(struct storage *st, int64_t flow_id, const struct anom
     bind_u64(s, 4, a->packet);
     bind_name(s, 5, direction_name((enum direction)a->dir));
     bind_name(s, 6, anomaly_kind_name((enum anomaly_kind)a->kind));
-    bind_chars(s, 7, a->expected, sizeof a->expected);
-    bind_chars(s, 8, a->observed, sizeof a->observed);
-    bind_chars(s, 9, a->detail, sizeof a->detail);
+    bind_chars_static(s, 7, a->expected, sizeof a->expected);
+    bind_chars_static(s, 8, a->observed, sizeof a->observed);
+    bind_chars_static(s, 9, a->detail, sizeof a->detail);
     sqlite3_bind_int(s, 10, a->challenge_ack);
     return stmt_exec(st, S_INS_ANOMALY, "writing an anomaly");
 }
 
+static int insert_rst(struct storage *st, int64_t flow_id, const struct rst_record *r)
+{
+    sqlite3_stmt *s = st->stmt[S_INS_RST];
+    sqlite3_bind_int64(s, 1, st->run_id);
+    sqlite3_bind_int64(s, 2, flow_id);
+    bind_ts(s, 3, r->ts_us);
+    bind_u64(s, 4, r->packet);
+    bind_name(s, 5, direction_name((enum direction)r->dir));
+    sqlite3_bind_int64(s, 6, r->seq);
+    sqlite3_bind_int64(s, 7, r->ack);
+    sqlite3_bind_int(s, 8, (r->flags & TCP_ACK) != 0);
+    sqlite3_bind_int64(s, 9, r->len);
+    sqlite3_bind_int(s, 10, r->ttl);
+    if (r->ip_id >= 0)
+        sqlite3_bind_int(s, 11, r->ip_id);
+    else
+        sqlite3_bind_null(s, 11);
+    bind_name(s, 12, rst_acceptable_name((enum rst_acceptable)r->acceptable));
+    bind_name(s, 13, rst_cause_name((enum rst_cause)r->cause));
+    bind_name(s, 14, rst_origin_name((enum rst_origin)r->origin));
+    bind_chars_static(s, 15, r->evidence, sizeof r->evidence);   /* stepped below */
+    bind_duration(s, 16, r->silence_us);
+    return stmt_exec(st, S_INS_RST, "writing a RST");
+}
+
 static int insert_rows(struct storage *st, const struct flow_record *f,
                        const struct teardown_event *ev, size_t nev,
-                       const struct anomaly_record *an, size_t nan, int64_t *flow_id)
+                       const struct anomaly_record *an, size_t nan,
+                       const struct rst_record *rst, size_t nrst, int64_t *flow_id)
 {
     if (insert_flow(st, f, nan, flow_id) < 0)
         return -1;
@@ -183,6 +215,9 @@ static int insert_rows(struct storage *st, const struct flow_record *f,
             return -1;
     for (size_t i = 0; i < nan; i++)
         if (insert_anomaly(st, *flow_id, &an[i]) < 0)
+            return -1;
+    for (size_t i = 0; i < nrst; i++)
+        if (insert_rst(st, *flow_id, &rst[i]) < 0)
             return -1;
     return 0;
 }
@@ -195,47 +230,63 @@ static int failed(struct storage *st)
 }
 
 int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
-                      size_t nev, const struct anomaly_record *an, size_t nan, int64_t *flow_id)
+                      size_t nev, const struct anomaly_record *an, size_t nan,
+                      const struct rst_record *rst, size_t nrst, int64_t *flow_id)
 {
     struct storage *st = ctx;
     int64_t id = 0;
     *flow_id = 0;
     if (run_check_active(st, "writing a flow") < 0 || txn_ensure(st) < 0)
         return failed(st);
-    if (insert_rows(st, f, ev, nev, an, nan, &id) < 0) {
+    if (insert_rows(st, f, ev, nev, an, nan, rst, nrst, &id) < 0) {
         flow_undo(st, id);
         return failed(st);
     }
     st->flows_pending++;
     st->loss_pending.gap_bytes += f->gap_bytes;
     st->loss_pending.acked_bytes += f->acked_bytes;
-    if (rows_written(st, 1 + nev + nan) < 0)
+    if (rows_written(st, 1 + nev + nan + nrst) < 0)
         return failed(st);
     *flow_id = id;
     return 0;
 }
 
-static int count_late_anomaly(struct storage *st, int64_t flow_id)
+/* Adds the late anomalies to the flow's count; fails when the flow is not in the file. */
+static int count_late_anomalies(struct storage *st, int64_t flow_id, size_t nan)
 {
     sqlite3_bind_int64(st->stmt[S_ADD_FLOW_ANOMALY], 1, flow_id);
-    if (stmt_exec(st, S_ADD_FLOW_ANOMALY, "counting a late anomaly") < 0)
+    sqlite3_bind_int64(st->stmt[S_ADD_FLOW_ANOMALY], 2, (sqlite3_int64)nan);
+    if (stmt_exec(st, S_ADD_FLOW_ANOMALY, "counting late anomalies") < 0)
         return -1;
     if (sqlite3_changes(st->db) != 1)
-        return st_error(st, "%s: late anomaly for flow %lld, which is not in the database",
+        return st_error(st, "%s: late rows for flow %lld, which is not in the database",
                         st->path, (long long)flow_id);
     return 0;
 }
 
-int storage_sink_late_anomaly(void *ctx, int64_t flow_id, const struct anomaly_record *an,
-                              const struct teardown_event *ev)
+static int insert_late(struct storage *st, int64_t flow_id, const struct late_rows *rows)
+{
+    if (count_late_anomalies(st, flow_id, rows->nan) < 0)
+        return -1;
+    for (size_t i = 0; i < rows->nan; i++)
+        if (insert_anomaly(st, flow_id, &rows->an[i]) < 0)
+            return -1;
+    if (rows->ev && insert_event(st, flow_id, rows->ev) < 0)
+        return -1;
+    if (rows->rst && insert_rst(st, flow_id, rows->rst) < 0)
+        return -1;
+    return 0;
+}
+
+int storage_sink_late(void *ctx, int64_t flow_id, const struct late_rows *rows)
 {
     struct storage *st = ctx;
-    if (run_check_active(st, "writing a late anomaly") < 0 || unit_begin(st) < 0)
+    if (run_check_active(st, "writing late rows") < 0 || unit_begin(st) < 0)
         return failed(st);
-    if (count_late_anomaly(st, flow_id) < 0 || insert_anomaly(st, flow_id, an) < 0 ||
-        (ev && insert_event(st, flow_id, ev) < 0)) {
+    if (insert_late(st, flow_id, rows) < 0) {
         unit_abort(st);
         return failed(st);
     }
-    return unit_end(st, ev ? 2 : 1) < 0 ? failed(st) : 0;
+    uint64_t n = rows->nan + (rows->ev != NULL) + (rows->rst != NULL);
+    return unit_end(st, n) < 0 ? failed(st) : 0;
 }

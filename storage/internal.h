@@ -7,8 +7,9 @@
  *   statements.c  every statement, prepared once; transactions and per-flow savepoints
  *   bind.c        values -> statement parameters (times, NULL-when-empty text, TCP flags)
  *   run.c         the run's sink functions: run_begin, checkpoint, run_end, storage_sink
- *   flows.c       the flow and late_anomaly sink functions
- *   read_*.c      the read side (storage/read.h); read_query.c holds their common helpers
+ *   flows.c       the flow and late sink functions
+ *   read_*.c      the read side (storage/read.h); read_query.c holds their common helpers,
+ *                 read_rsts.c the rsts table's
  */
 #ifndef FINSCOPE_STORAGE_INTERNAL_H
 #define FINSCOPE_STORAGE_INTERNAL_H
@@ -25,8 +26,8 @@
 #define STORAGE_APPLICATION_ID 0x46534350
 /* Milliseconds a writer waits for another connection's lock before giving up. */
 #define STORAGE_BUSY_TIMEOUT_MS 3000
-/* Rows (flows + events + anomalies) after which the open transaction is committed even without
- * a checkpoint, so that no transaction grows without bound. Checked between flows only. */
+/* Rows (flows + events + anomalies + rsts) after which the open transaction is committed even
+ * without a checkpoint, so that no transaction grows without bound. Checked between flows only. */
 #define STORAGE_AUTOCOMMIT_ROWS 50000
 
 /* ---- schema.c --------------------------------------------------------------------------- */
@@ -48,7 +49,8 @@ int schema_migrate(sqlite3 *db, int from);
 enum stmt_id {
     S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_INS_RUN, S_UPD_RUN, S_INS_DECODE_ERROR, S_INS_FLOW, S_INS_EVENT, S_INS_ANOMALY,
-    S_ADD_FLOW_ANOMALY, S_DEL_FLOW_EVENTS, S_DEL_FLOW_ANOMALIES, S_DEL_FLOW,
+    S_INS_RST, S_ADD_FLOW_ANOMALY, S_DEL_FLOW_EVENTS, S_DEL_FLOW_ANOMALIES, S_DEL_FLOW_RSTS,
+    S_DEL_FLOW,
     S_COUNT
 };
 
@@ -61,7 +63,8 @@ enum stmt_id {
     X(orig_retrans) X(resp_retrans) X(orig_ooo) X(resp_ooo) X(orig_zero_win) X(resp_zero_win) \
     X(orig_rsts) X(resp_rsts) X(orig_fins) X(resp_fins) X(orig_wscale) X(resp_wscale) \
     X(anomalies) X(events_dropped) X(conn_state) X(history) X(app_proto) X(app_category) \
-    X(server_name) X(rtt_orig) X(rtt_resp) X(tunnel) X(gaps) X(gap_bytes)
+    X(server_name) X(rtt_orig) X(rtt_resp) X(tunnel) X(gaps) X(gap_bytes) X(rst_cause) \
+    X(rst_origin)
 #define FLOW_COLUMN_ENUM(name) FC_##name,
 enum flow_column { FLOW_COLUMNS(FLOW_COLUMN_ENUM) FC_COUNT };
 
@@ -102,8 +105,8 @@ void txn_rollback(struct storage *st);
 int rows_written(struct storage *st, uint64_t rows);
 /* A flow is all-or-nothing: on a failure, flow_undo deletes the rows it wrote (id 0: none). */
 void flow_undo(struct storage *st, int64_t flow_id);
-/* A late anomaly is all-or-nothing: a savepoint inside the transaction; unit_end counts its
- * rows (rows_written). */
+/* A late segment's rows are all-or-nothing: a savepoint inside the transaction; unit_end
+ * counts its rows (rows_written). */
 int unit_begin(struct storage *st);
 int unit_end(struct storage *st, uint64_t rows);
 void unit_abort(struct storage *st);
@@ -122,6 +125,9 @@ int bind_text(sqlite3_stmt *s, int idx, const char *text);   /* NULL or "" -> NU
 int bind_name(sqlite3_stmt *s, int idx, const char *name);   /* the same, static strings only */
 /* A fixed-size char array that may lack its terminator; "" -> NULL. */
 int bind_chars(sqlite3_stmt *s, int idx, const char *chars, size_t cap);
+/* The same, not copied: the caller's array must outlive the statement's next step (a record
+ * bound and stepped in one call), and every later step must bind the parameter anew. */
+int bind_chars_static(sqlite3_stmt *s, int idx, const char *chars, size_t cap);
 int bind_u64(sqlite3_stmt *s, int idx, uint64_t v);
 int bind_ts(sqlite3_stmt *s, int idx, int64_t ts_us);         /* Unix seconds, REAL */
 int bind_ts_or_null(sqlite3_stmt *s, int idx, int64_t ts_us); /* 0 -> NULL */
@@ -135,11 +141,11 @@ int run_check_active(struct storage *st, const char *what);
 
 /* ---- flows.c ---------------------------------------------------------------------------- */
 
-/* The sink's flow and late_anomaly functions (struct sink in analyzer/analyzer.h). */
+/* The sink's flow and late functions (struct sink in analyzer/analyzer.h). */
 int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
-                      size_t nev, const struct anomaly_record *an, size_t nan, int64_t *flow_id);
-int storage_sink_late_anomaly(void *ctx, int64_t flow_id, const struct anomaly_record *an,
-                              const struct teardown_event *ev);
+                      size_t nev, const struct anomaly_record *an, size_t nan,
+                      const struct rst_record *rst, size_t nrst, int64_t *flow_id);
+int storage_sink_late(void *ctx, int64_t flow_id, const struct late_rows *rows);
 
 /* ---- read_query.c: what the read side (storage/read.h, storage/read_*.c) shares -------- */
 
@@ -164,6 +170,13 @@ bool rd_has_column(struct storage *st, const char *table, const char *column);
 /* read_flows.c: a flows row whose first RF_COUNT result columns are the flows columns in table
  * order (READ_FLOW_COLUMNS) into *f. */
 void rd_fill_flow(sqlite3_stmt *s, struct read_flow *f);
+
+/* read_rsts.c: the columns rd_fill_rst reads, in its order (alias r for rsts). */
+#define RD_RST_SELECT \
+    "SELECT r.id, r.flow_id, r.packet, r.ts, r.direction, r.seq, r.ack, r.has_ack, r.len," \
+    " r.ttl, r.ip_id, r.acceptable, r.cause, r.origin, r.evidence, r.silence FROM rsts r"
+struct read_rst;
+void rd_fill_rst(sqlite3_stmt *s, struct read_rst *r);
 
 /* ---- for the unit test only ------------------------------------------------------------- */
 

@@ -111,7 +111,8 @@ int read_capture_loss(struct storage *st, int64_t run_id, struct read_loss *out)
     X(resp_rsts, INT) X(orig_fins, INT) X(resp_fins, INT) X(orig_wscale, INT) \
     X(resp_wscale, INT) X(anomalies, INT) X(events_dropped, INT) X(conn_state, TEXT) \
     X(history, TEXT) X(app_proto, TEXT) X(app_category, TEXT) X(server_name, TEXT) \
-    X(rtt_orig, REAL) X(rtt_resp, REAL) X(tunnel, TEXT) X(gaps, INT) X(gap_bytes, INT)
+    X(rtt_orig, REAL) X(rtt_resp, REAL) X(tunnel, TEXT) X(gaps, INT) X(gap_bytes, INT) \
+    X(rst_cause, TEXT) X(rst_origin, TEXT)
 
 #define READ_FLOW_ENUM(name, type) RF_##name,
 enum read_flow_column { READ_FLOW_COLUMNS(READ_FLOW_ENUM) RF_COUNT };
@@ -163,10 +164,27 @@ struct read_anomaly {             /* one anomalies row; "" for NULL text */
     bool challenge_ack;
 };
 
+struct read_rst {                 /* one rsts row; "" for NULL text */
+    int64_t id, flow_id, packet;
+    double ts;
+    char direction[8];
+    int64_t seq, ack, len;
+    bool has_ack;
+    int ttl;
+    int64_t ip_id;                /* -1 for NULL (IPv6) */
+    char acceptable[16];          /* "exact", "in_window", "out_of_window", "" */
+    char cause[20], origin[12];
+    char evidence[288];
+    double silence;               /* seconds; -1 for NULL */
+};
+
 typedef int (*read_event_fn)(void *ctx, const struct read_event *e);
 typedef int (*read_anomaly_fn)(void *ctx, const struct read_anomaly *a);
+typedef int (*read_rst_fn)(void *ctx, const struct read_rst *r);
+/* A flow with its anomalies and its RSTs (packet order). */
 typedef int (*read_flow_fn)(void *ctx, const struct read_flow *f,
-                            const struct read_anomaly *an, size_t nan);
+                            const struct read_anomaly *an, size_t nan,
+                            const struct read_rst *rst, size_t nrst);
 
 /* Flow `flow_id`. Error: no such flow. */
 int read_flow(struct storage *st, int64_t flow_id, struct read_flow *out);
@@ -174,7 +192,9 @@ int read_flow(struct storage *st, int64_t flow_id, struct read_flow *out);
 int read_flow_events(struct storage *st, int64_t flow_id, read_event_fn fn, void *ctx);
 /* The flow's anomalies in packet order (then row order). */
 int read_flow_anomalies(struct storage *st, int64_t flow_id, read_anomaly_fn fn, void *ctx);
-/* Every flow of the run in id order, each with its anomalies (packet order). */
+/* The flow's RSTs in packet order (then row order). */
+int read_flow_rsts(struct storage *st, int64_t flow_id, read_rst_fn fn, void *ctx);
+/* Every flow of the run in id order, each with its anomalies and RSTs (packet order). */
 int read_flows(struct storage *st, int64_t run_id, read_flow_fn fn, void *ctx);
 
 /* ---- what the HTML report adds (read_page.c) ------------------------------------------------ */
@@ -212,12 +232,11 @@ typedef int (*read_server_fn)(void *ctx, const struct read_server *s);
 int read_top_servers(struct storage *st, int64_t run_id, int limit, read_server_fn fn,
                      void *ctx);
 
-/* Why connections were reset: reset connections per (flows.rst_cause, flows.rst_origin)
- * (teardown-spec §9), name = cause, group = origin ("" when NULL), count = flows, share of the
- * run's reset connections; most first. Files written before causes were recorded have no such
- * columns: then *recorded is false and fn is never called. */
-int read_rst_causes(struct storage *st, int64_t run_id, bool *recorded, read_count_fn fn,
-                    void *ctx);
+/* How the reset connections ended: reset connections per (flows.rst_cause, flows.rst_origin)
+ * of the RST that ended each (teardown-spec §9), name = cause, group = origin ("" when NULL),
+ * count = flows, share of the run's reset connections; most first. (read_rst_causes counts
+ * every RST segment instead.) */
+int read_reset_causes(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx);
 
 /* One flow of the HTML report's table. */
 struct read_page_flow {
@@ -242,5 +261,24 @@ typedef int (*read_page_flow_fn)(void *ctx, const struct read_page_flow *f);
  * selection shows every kind of ending and anomaly there is. */
 int read_page_flows(struct storage *st, int64_t run_id, size_t limit, read_page_flow_fn fn,
                     void *ctx);
+
+/* ---- why connections were reset (read_rsts.c) --------------------------------------------- */
+
+/* RST segments per (cause, origin): name = cause, group = origin, count = RSTs, flows =
+ * distinct flows; share of all the run's RSTs. Spoofed ones (origin other) first, then by
+ * count. */
+int read_rst_causes(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx);
+
+/* Who is behind each cause: the address the RSTs carried and the server of their connections. */
+struct read_rst_source {
+    const char *cause, *origin;
+    const char *sender;           /* the address the RSTs carried (their purported sender) */
+    const char *server;           /* the connections' responder, "addr:port" ("[addr]:port") */
+    int64_t rsts, flows;
+};
+typedef int (*read_rst_source_fn)(void *ctx, const struct read_rst_source *s);
+/* One row per (cause, origin, sender, server), spoofed first, then by RSTs; at most `limit`. */
+int read_rst_sources(struct storage *st, int64_t run_id, int limit, read_rst_source_fn fn,
+                     void *ctx);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * read_flows.c — reading flows (storage/read.h): one flow with its teardown events and
- * anomalies (for `finscope show`), and every flow of a run with its anomalies (for `export`).
+ * anomalies (for `finscope show`), and every flow of a run with its anomalies and RSTs (for
+ * `export`).
  *
  * A flow row is copied into a self-contained struct read_flow: each column keeps the type the
  * database holds (NULL stays NULL), and text lives in the struct's own buffer.
@@ -200,28 +201,39 @@ int read_flow_anomalies(struct storage *st, int64_t flow_id, read_anomaly_fn fn,
                     &flow_id, 1, anomaly_row, &c, "reading anomalies");
 }
 
-/* ---- every flow of a run, with its anomalies ------------------------------------------------- */
+/* ---- every flow of a run, with its anomalies and RSTs ---------------------------------------- */
 
-/* Two statements stepped side by side, both in flow id order, inside one read transaction
- * (one snapshot even while finscope writes). */
+/* Three statements stepped side by side, all in flow id order, inside one read transaction
+ * (one snapshot even while finscope writes): flows, and the rows of each per-flow table. */
+enum { W_ANOMALIES, W_RSTS, W_TABLES };
+
+struct row_list {
+    sqlite3_stmt *stmt;
+    bool ready;                   /* `stmt` is on a row not handed out yet */
+    void *rows;                   /* struct read_anomaly / struct read_rst */
+    size_t n, cap, size;
+};
+
 struct flow_walk {
     struct storage *st;
-    sqlite3_stmt *flows, *anomalies;
-    bool anomaly_ready;           /* `anomalies` is on a row not handed out yet */
-    struct read_anomaly *an;
-    size_t nan, cap;
+    sqlite3_stmt *flows;
+    struct row_list per[W_TABLES];
     struct read_flow flow;
 };
 
 static int walk_prepare(struct flow_walk *w, int64_t run_id)
 {
-    static const char *const sql[2] = {
+    static const char *const sql[1 + W_TABLES] = {
         FLOW_SELECT " WHERE run_id = ?1 ORDER BY id",
         ANOMALY_SELECT " JOIN flows f ON f.id = a.flow_id WHERE f.run_id = ?1"
         " ORDER BY a.flow_id, a.packet, a.id",
+        RD_RST_SELECT " WHERE r.run_id = ?1 ORDER BY r.flow_id, r.packet, r.id",
     };
-    sqlite3_stmt **stmt[2] = {&w->flows, &w->anomalies};
-    for (int i = 0; i < 2; i++) {
+    sqlite3_stmt **stmt[1 + W_TABLES] = {&w->flows, &w->per[W_ANOMALIES].stmt,
+                                         &w->per[W_RSTS].stmt};
+    w->per[W_ANOMALIES].size = sizeof(struct read_anomaly);
+    w->per[W_RSTS].size = sizeof(struct read_rst);
+    for (int i = 0; i < 1 + W_TABLES; i++) {
         int rc = sqlite3_prepare_v2(w->st->db, sql[i], -1, stmt[i], NULL);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int64(*stmt[i], 1, run_id);
@@ -231,40 +243,46 @@ static int walk_prepare(struct flow_walk *w, int64_t run_id)
     return 0;
 }
 
-static int step_anomaly(struct flow_walk *w)
+static int step_list(struct flow_walk *w, struct row_list *l)
 {
-    int rc = sqlite3_step(w->anomalies);
-    w->anomaly_ready = rc == SQLITE_ROW;
+    int rc = sqlite3_step(l->stmt);
+    l->ready = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return 0;
-    return st_sqlite_error(w->st, rc, "reading anomalies");
+    return st_sqlite_error(w->st, rc, "reading a flow's rows");
 }
 
-static int keep_anomaly(struct flow_walk *w)
+static int keep_row(struct flow_walk *w, struct row_list *l, int table)
 {
-    if (w->nan == w->cap) {
-        size_t cap = w->cap ? 2 * w->cap : 16;
-        struct read_anomaly *more = realloc(w->an, cap * sizeof *more);
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        void *more = realloc(l->rows, cap * l->size);
         if (!more)
-            return st_error(w->st, "%s: out of memory reading anomalies", w->st->path);
-        w->an = more;
-        w->cap = cap;
+            return st_error(w->st, "%s: out of memory reading flows", w->st->path);
+        l->rows = more;
+        l->cap = cap;
     }
-    fill_anomaly(w->anomalies, &w->an[w->nan++]);
+    void *at = (char *)l->rows + l->n++ * l->size;
+    if (table == W_ANOMALIES)
+        fill_anomaly(l->stmt, at);
+    else
+        rd_fill_rst(l->stmt, at);
     return 0;
 }
 
-/* Gathers the anomalies of flow `id` (skipping any of a flow not in the walk). */
-static int gather_anomalies(struct flow_walk *w, int64_t id)
+/* Gathers the rows of flow `id` (skipping any of a flow not in the walk); the flow id is
+ * column 1 of both per-flow selects. */
+static int gather(struct flow_walk *w, int table, int64_t id)
 {
-    w->nan = 0;
-    while (w->anomaly_ready) {
-        int64_t of = sqlite3_column_int64(w->anomalies, 1);
+    struct row_list *l = &w->per[table];
+    l->n = 0;
+    while (l->ready) {
+        int64_t of = sqlite3_column_int64(l->stmt, 1);
         if (of > id)
             break;
-        if (of == id && keep_anomaly(w) < 0)
+        if (of == id && keep_row(w, l, table) < 0)
             return -1;
-        if (step_anomaly(w) < 0)
+        if (step_list(w, l) < 0)
             return -1;
     }
     return 0;
@@ -272,15 +290,18 @@ static int gather_anomalies(struct flow_walk *w, int64_t id)
 
 static int walk(struct flow_walk *w, read_flow_fn fn, void *ctx)
 {
-    if (step_anomaly(w) < 0)
-        return -1;
+    for (int t = 0; t < W_TABLES; t++)
+        if (step_list(w, &w->per[t]) < 0)
+            return -1;
     int rc;
     while ((rc = sqlite3_step(w->flows)) == SQLITE_ROW) {
         rd_fill_flow(w->flows, &w->flow);
-        if (gather_anomalies(w, rf_int(&w->flow, RF_id)) < 0)
-            return -1;
+        for (int t = 0; t < W_TABLES; t++)
+            if (gather(w, t, rf_int(&w->flow, RF_id)) < 0)
+                return -1;
         w->st->errmsg[0] = '\0';
-        if (fn(ctx, &w->flow, w->an, w->nan) != 0) {
+        const struct row_list *an = &w->per[W_ANOMALIES], *rs = &w->per[W_RSTS];
+        if (fn(ctx, &w->flow, an->rows, an->n, rs->rows, rs->n) != 0) {
             if (!w->st->errmsg[0])
                 st_error(w->st, "%s: reading flows: stopped by the caller", w->st->path);
             return -1;
@@ -300,10 +321,12 @@ int read_flows(struct storage *st, int64_t run_id, read_flow_fn fn, void *ctx)
     if (result == 0)
         result = walk(w, fn, ctx);
     sqlite3_finalize(w->flows);
-    sqlite3_finalize(w->anomalies);
+    for (int t = 0; t < W_TABLES; t++) {
+        sqlite3_finalize(w->per[t].stmt);
+        free(w->per[t].rows);
+    }
     if (rc == SQLITE_OK)
         sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-    free(w->an);
     free(w);
     return result;
 }

@@ -77,13 +77,8 @@ static int cause_row(struct storage *st, sqlite3_stmt *s, void *ctx)
     return c->fn(c->ctx, &rc);
 }
 
-int read_rst_causes(struct storage *st, int64_t run_id, bool *recorded, read_count_fn fn,
-                    void *ctx)
+int read_reset_causes(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx)
 {
-    *recorded = rd_has_column(st, "flows", "rst_cause") &&
-                rd_has_column(st, "flows", "rst_origin");
-    if (!*recorded)
-        return 0;
     static const char sql[] =
         "SELECT rst_cause, rst_origin, count(*), 100.0 * count(*) / sum(count(*)) OVER ()"
         " FROM flows WHERE run_id = ?1 AND teardown IN ('rst_originator', 'rst_responder')"

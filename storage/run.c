@@ -153,7 +153,7 @@ void storage_sink(struct storage *st, struct sink *out)
     out->ctx = st;
     out->run_begin = run_begin;
     out->flow = storage_sink_flow;
-    out->late_anomaly = storage_sink_late_anomaly;
+    out->late = storage_sink_late;
     out->forget = NULL;             /* ids are the stored ones: nothing to forget */
     out->checkpoint = checkpoint;
     out->run_end = run_end;

@@ -107,8 +107,26 @@ static const char *const schema_v2[] = {
     NULL
 };
 
+/* Version 3: RST forensics (teardown-spec §9). Files of version 2 were written by finscopes
+ * that did not record RSTs one by one: their flows keep NULL causes and no rsts rows. */
+static const char *const schema_v3[] = {
+    /* Why the RST that ended the flow was sent, and by whom (NULL: no RST ended it). */
+    "ALTER TABLE flows ADD COLUMN rst_cause TEXT",
+    "ALTER TABLE flows ADD COLUMN rst_origin TEXT",
+    /* Every RST segment: what it carried, how it was taken, why it was sent and by whom. */
+    "CREATE TABLE rsts ("
+    " id INTEGER PRIMARY KEY,"
+    " run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " flow_id INTEGER NOT NULL REFERENCES flows(id),"
+    " ts REAL, packet INTEGER, direction TEXT, seq INTEGER, ack INTEGER, has_ack INTEGER,"
+    " len INTEGER, ttl INTEGER, ip_id INTEGER, acceptable TEXT, cause TEXT, origin TEXT,"
+    " evidence TEXT, silence REAL)",
+    "CREATE INDEX rsts_flow ON rsts(flow_id)",
+    NULL
+};
+
 /* migrations[v] takes a file from version v to v + 1. */
-static const char *const *const migrations[] = { schema_v1, schema_v2 };
+static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 _Static_assert(sizeof migrations / sizeof *migrations == STORAGE_SCHEMA_VERSION,
                "one migration per schema version");
 

@@ -2,7 +2,7 @@
  * sink_thread.c — a sink that writes on a second thread (storage.h, "Writing on a second
  * thread").
  *
- * The analysis thread calls the functions of the outer sink. flow, late_anomaly and forget copy
+ * The analysis thread calls the functions of the outer sink. flow, late and forget copy
  * their records into a FIFO and return at once, waiting only while the FIFO holds more than
  * max_bytes. run_begin, checkpoint and run_end are barriers: each waits until the writer
  * thread has carried out everything queued before it and then itself, and returns the inner
@@ -13,9 +13,9 @@
  * outer flow() hands the analyzer a handle (1, 2, 3, ... in emission order) and the writer
  * translates handles into stored ids (struct id_ring), remembering each until forget().
  *
- * After an inner failure the writer skips flow, late_anomaly and checkpoint messages (the run
+ * After an inner failure the writer skips flow, late and checkpoint messages (the run
  * is over) but still carries out run_end, which records why; from then on the outer flow,
- * late_anomaly and checkpoint return -1, and so does run_end (the run failed), so the caller
+ * late and checkpoint return -1, and so does run_end (the run failed), so the caller
  * learns of a failure even when it happened in the last flows before the end.
  *
  * Locking: `lock` guards the FIFO, queued_bytes, the barrier's result and `failed`; the inner
@@ -41,14 +41,16 @@ struct msg {
     union {
         struct {
             struct flow_record rec;
-            struct teardown_event *ev;     /* nev of them, then nan anomalies, after the msg */
+            struct teardown_event *ev;     /* nev of them, then nan anomalies, then nrst RSTs,
+                                              after the msg */
             struct anomaly_record *an;
-            size_t nev, nan;
+            struct rst_record *rst;
+            size_t nev, nan, nrst;
         } flow;
         struct {
-            struct anomaly_record an;
+            struct late_rows rows;         /* pointing into the copies below */
             struct teardown_event ev;
-            bool has_ev;
+            struct rst_record rst;         /* then rows.nan anomalies, after the msg */
         } late;
         const struct run_info *info;       /* barriers: the caller's, valid while it waits */
         const struct run_totals *totals;
@@ -139,16 +141,15 @@ static int write_flow(struct sink_thread *t, struct msg *m)
 {
     int64_t id = 0;
     if (t->inner.flow(t->inner.ctx, &m->u.flow.rec, m->u.flow.ev, m->u.flow.nev,
-                      m->u.flow.an, m->u.flow.nan, &id) != 0)
+                      m->u.flow.an, m->u.flow.nan, m->u.flow.rst, m->u.flow.nrst, &id) != 0)
         return -1;
     return ring_push(&t->ring, m->handle, id);
 }
 
-/* A late anomaly for a handle with no stored id is the inner sink's to refuse (id 0). */
+/* Late rows for a handle with no stored id are the inner sink's to refuse (id 0). */
 static int write_late(struct sink_thread *t, struct msg *m)
 {
-    return t->inner.late_anomaly(t->inner.ctx, ring_get(&t->ring, m->handle), &m->u.late.an,
-                                 m->u.late.has_ev ? &m->u.late.ev : NULL);
+    return t->inner.late(t->inner.ctx, ring_get(&t->ring, m->handle), &m->u.late.rows);
 }
 
 /* Carries out one message; *failed is the writer's own copy of t->failed. */
@@ -305,21 +306,25 @@ static int barrier_wait(struct sink_thread *t, struct msg *m)
 }
 
 static int outer_flow(void *ctx, const struct flow_record *f, const struct teardown_event *ev,
-                      size_t nev, const struct anomaly_record *an, size_t nan, int64_t *flow_id)
+                      size_t nev, const struct anomaly_record *an, size_t nan,
+                      const struct rst_record *rst, size_t nrst, int64_t *flow_id)
 {
     struct sink_thread *t = ctx;
-    size_t evb = nev * sizeof *ev, anb = nan * sizeof *an;
-    struct msg *m = msg_new(M_FLOW, evb + anb);
+    size_t evb = nev * sizeof *ev, anb = nan * sizeof *an, rsb = nrst * sizeof *rst;
+    struct msg *m = msg_new(M_FLOW, evb + anb + rsb);
     *flow_id = 0;
     if (!m)
         return -1;
     m->u.flow.rec = *f;                 /* its strings are static names (analyzer.h) */
     m->u.flow.ev = (struct teardown_event *)(m + 1);
     m->u.flow.an = (struct anomaly_record *)((char *)(m + 1) + evb);
+    m->u.flow.rst = (struct rst_record *)((char *)(m + 1) + evb + anb);
     if (evb) memcpy(m->u.flow.ev, ev, evb);
     if (anb) memcpy(m->u.flow.an, an, anb);
+    if (rsb) memcpy(m->u.flow.rst, rst, rsb);
     m->u.flow.nev = nev;
     m->u.flow.nan = nan;
+    m->u.flow.nrst = nrst;
     m->handle = t->next_handle + 1;
     if (enqueue(t, m) < 0)
         return -1;
@@ -327,17 +332,24 @@ static int outer_flow(void *ctx, const struct flow_record *f, const struct teard
     return 0;
 }
 
-static int outer_late(void *ctx, int64_t flow_id, const struct anomaly_record *an,
-                      const struct teardown_event *ev)
+static int outer_late(void *ctx, int64_t flow_id, const struct late_rows *rows)
 {
-    struct msg *m = msg_new(M_LATE, 0);
+    size_t anb = rows->nan * sizeof *rows->an;
+    struct msg *m = msg_new(M_LATE, anb);
     if (!m)
         return -1;
     m->handle = flow_id;
-    m->u.late.an = *an;
-    if (ev) {
-        m->u.late.ev = *ev;
-        m->u.late.has_ev = true;
+    struct late_rows *copy = &m->u.late.rows;
+    copy->nan = rows->nan;
+    copy->an = (struct anomaly_record *)(m + 1);
+    if (anb) memcpy(m + 1, rows->an, anb);
+    if (rows->ev) {
+        m->u.late.ev = *rows->ev;
+        copy->ev = &m->u.late.ev;
+    }
+    if (rows->rst) {
+        m->u.late.rst = *rows->rst;
+        copy->rst = &m->u.late.rst;
     }
     return enqueue(ctx, m);
 }
@@ -414,7 +426,7 @@ struct sink_thread *sink_thread_start(const struct sink *inner, size_t max_bytes
         return NULL;
     }
     *out = (struct sink){ .ctx = t, .run_begin = outer_run_begin, .flow = outer_flow,
-                          .late_anomaly = outer_late, .forget = outer_forget,
+                          .late = outer_late, .forget = outer_forget,
                           .checkpoint = outer_checkpoint, .run_end = outer_run_end };
     return t;
 }

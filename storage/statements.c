@@ -3,7 +3,7 @@
  * transaction discipline built on them: one long write transaction per run, committed by
  * checkpoint/run_end (and every STORAGE_AUTOCOMMIT_ROWS rows). A failure never leaves part of
  * a flow behind: a flow's rows are deleted again when one of them fails (flow_undo; no
- * savepoint per flow, which cost a sixth of the writing time), and a late anomaly's two
+ * savepoint per flow, which cost a sixth of the writing time), and a late segment's
  * statements run in a savepoint (unit_begin/unit_end).
  */
 #include <string.h>
@@ -39,9 +39,14 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_INS_ANOMALY] =
         "INSERT INTO anomalies (run_id, flow_id, ts, packet, direction, kind, expected,"
         " observed, detail, challenge_ack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [S_ADD_FLOW_ANOMALY] = "UPDATE flows SET anomalies = anomalies + 1 WHERE id = ?1",
+    [S_INS_RST] =
+        "INSERT INTO rsts (run_id, flow_id, ts, packet, direction, seq, ack, has_ack, len, ttl,"
+        " ip_id, acceptable, cause, origin, evidence, silence) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [S_ADD_FLOW_ANOMALY] = "UPDATE flows SET anomalies = anomalies + ?2 WHERE id = ?1",
     [S_DEL_FLOW_EVENTS] = "DELETE FROM teardown_events WHERE flow_id = ?1",
     [S_DEL_FLOW_ANOMALIES] = "DELETE FROM anomalies WHERE flow_id = ?1",
+    [S_DEL_FLOW_RSTS] = "DELETE FROM rsts WHERE flow_id = ?1",
     [S_DEL_FLOW] = "DELETE FROM flows WHERE id = ?1",
 };
 
@@ -155,6 +160,7 @@ void flow_undo(struct storage *st, int64_t flow_id)
     if (!sqlite3_get_autocommit(st->db) && flow_id != 0 &&
         (delete_by_flow(st, S_DEL_FLOW_EVENTS, flow_id) < 0 ||
          delete_by_flow(st, S_DEL_FLOW_ANOMALIES, flow_id) < 0 ||
+         delete_by_flow(st, S_DEL_FLOW_RSTS, flow_id) < 0 ||
          delete_by_flow(st, S_DEL_FLOW, flow_id) < 0))
         txn_rollback(st);
     if (sqlite3_get_autocommit(st->db)) {

@@ -22,7 +22,7 @@
 
 #include "analyzer/analyzer.h"
 
-#define STORAGE_SCHEMA_VERSION 2
+#define STORAGE_SCHEMA_VERSION 3
 
 struct storage;
 

@@ -161,6 +161,7 @@ static struct flow_record tcp_flow(void)
     f.events_dropped = 0;
     f.conn_state = "RSTR";
     strcpy(f.history, "ShADdr");
+    f.rst_cause = "abort", f.rst_origin = "endpoint";
     return f;
 }
 
@@ -180,6 +181,18 @@ static struct anomaly_record anomaly(uint8_t kind, const char *expected, const c
     snprintf(a.expected, sizeof a.expected, "%s", expected);
     snprintf(a.observed, sizeof a.observed, "%s", observed);
     return a;
+}
+
+static struct rst_record rst_row(int64_t ts_us, uint64_t pkt, uint8_t dir, uint8_t cause,
+                                 uint8_t origin, int32_t ip_id, const char *evidence)
+{
+    struct rst_record r;
+    memset(&r, 0, sizeof r);
+    r.ts_us = ts_us, r.packet = pkt, r.dir = dir, r.flags = TCP_RST, r.ttl = 63;
+    r.ip_id = ip_id, r.seq = 4000000001u, r.ack = 77, r.len = 0;
+    r.acceptable = RA_EXACT, r.cause = cause, r.origin = origin, r.silence_us = -1;
+    snprintf(r.evidence, sizeof r.evidence, "%s", evidence);
+    return r;
 }
 
 static struct run_totals totals(bool complete)
@@ -202,7 +215,8 @@ static void write_simple_run(struct storage *st)
     cr_assert_eq(s.run_begin(s.ctx, &info), 0, "%s", storage_errmsg(st));
     struct flow_record f = tcp_flow();
     int64_t id = 0;
-    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, &id), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, NULL, 0, &id), 0, "%s",
+                 storage_errmsg(st));
     cr_assert_gt(id, 0);
     struct run_totals t = totals(true);
     cr_assert_eq(s.run_end(s.ctx, &t), 0, "%s", storage_errmsg(st));
@@ -223,7 +237,8 @@ Test(storage, creates_versioned_wal_file)
     const char *objects[] = { "runs", "decode_errors", "flows", "anomalies", "teardown_events",
                               "teardown_summary", "anomaly_summary", "resets", "flows_run",
                               "flows_teardown", "flows_resp_addr", "flows_orig_addr",
-                              "anomalies_flow", "anomalies_kind", "teardown_events_flow" };
+                              "anomalies_flow", "anomalies_kind", "teardown_events_flow",
+                              "rsts", "rsts_flow" };
     for (size_t i = 0; i < sizeof objects / sizeof *objects; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE name = '%s'",
@@ -256,11 +271,13 @@ Test(storage, migrates_a_version_1_file)
     write_simple_run(st);
     cr_assert_eq(storage_close(st), 0);
     sqlite3 *db = reader(path);
-    /* Back to version 1: every column version 2 added (storage/schema.c schema_v2) dropped. */
+    /* Back to version 1: everything versions 2 and 3 added (storage/schema.c) dropped. */
     exec_ok(db, "ALTER TABLE flows DROP COLUMN rtt_orig; ALTER TABLE flows DROP COLUMN rtt_resp;"
                 " ALTER TABLE flows DROP COLUMN tunnel; ALTER TABLE flows DROP COLUMN gaps;"
                 " ALTER TABLE flows DROP COLUMN gap_bytes; ALTER TABLE runs DROP COLUMN capture_loss;"
-                " ALTER TABLE teardown_events DROP COLUMN inferred; PRAGMA user_version = 1");
+                " ALTER TABLE teardown_events DROP COLUMN inferred;"
+                " ALTER TABLE flows DROP COLUMN rst_cause; ALTER TABLE flows DROP COLUMN rst_origin;"
+                " DROP TABLE rsts; PRAGMA user_version = 1");
     sqlite3_close(db);
     open_fails(path, 1, "was written by an older finscope (schema 1)");
 
@@ -272,7 +289,7 @@ Test(storage, migrates_a_version_1_file)
     struct flow_record f = tcp_flow();
     snprintf(f.tunnel, sizeof f.tunnel, "vxlan 10.0.0.1>10.0.0.2 vni 42");
     int64_t id = 0;
-    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, &id), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, NULL, 0, &id), 0, "%s", storage_errmsg(st));
     struct run_totals t = totals(true);
     cr_assert_eq(s.run_end(s.ctx, &t), 0, "%s", storage_errmsg(st));
     cr_assert_eq(storage_close(st), 0);
@@ -283,6 +300,47 @@ Test(storage, migrates_a_version_1_file)
     cr_assert_eq(q_int(db, "SELECT count(*) FROM flows WHERE run_id = 1 AND tunnel IS NULL"), 1);
     cr_assert_str_eq(q_text(db, "SELECT tunnel FROM flows WHERE run_id = 2"),
                      "vxlan 10.0.0.1>10.0.0.2 vni 42");
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM rsts"), 0);
+    sqlite3_close(db);
+}
+
+/* A file of schema version 2 (no rsts table, no flows.rst_cause) is migrated when opened for
+ * writing: its flows keep NULL causes, new flows get causes and rsts rows. */
+Test(storage, migrates_a_version_2_file)
+{
+    const char *path = tmp_path("v2.db");
+    struct storage *st = open_ok(path);
+    write_simple_run(st);
+    cr_assert_eq(storage_close(st), 0);
+    sqlite3 *db = reader(path);
+    exec_ok(db, "ALTER TABLE flows DROP COLUMN rst_cause; ALTER TABLE flows DROP COLUMN rst_origin;"
+                " DROP TABLE rsts; PRAGMA user_version = 2");
+    sqlite3_close(db);
+    open_fails(path, 1, "was written by an older finscope (schema 2)");
+
+    st = open_ok(path);
+    struct sink s;
+    storage_sink(st, &s);
+    struct run_info info = test_run();
+    cr_assert_eq(s.run_begin(s.ctx, &info), 0, "%s", storage_errmsg(st));
+    struct flow_record f = tcp_flow();
+    f.rst_cause = "refused", f.rst_origin = "endpoint";
+    struct rst_record r = { .ts_us = 1700000001000000, .packet = 2, .dir = DIR_RESP,
+                            .flags = TCP_RST | TCP_ACK, .ttl = 64, .ip_id = 0,
+                            .acceptable = RA_NONE, .cause = RC_REFUSED, .origin = RO_ENDPOINT,
+                            .silence_us = -1 };
+    int64_t id = 0;
+    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, &r, 1, &id), 0, "%s", storage_errmsg(st));
+    struct run_totals t = totals(true);
+    cr_assert_eq(s.run_end(s.ctx, &t), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(storage_close(st), 0);
+
+    db = reader(path);
+    cr_assert_eq(q_int(db, "PRAGMA user_version"), STORAGE_SCHEMA_VERSION);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM flows WHERE run_id = 1 AND rst_cause IS NULL"), 1);
+    cr_assert_str_eq(q_text(db, "SELECT rst_cause FROM flows WHERE run_id = 2"), "refused");
+    cr_assert_str_eq(q_text(db, "SELECT cause || ' ' || origin FROM rsts WHERE run_id = 2"),
+                     "refused endpoint");
     sqlite3_close(db);
 }
 
@@ -422,8 +480,9 @@ Test(storage, flags_as_letters)
     cr_assert_str_eq(tcp_flags_str(0xff, buf), "SFRPAUEC");
 }
 
-/* Writes run 1: one TCP flow with three events and one anomaly, a late anomaly with its
- * event, a UDP flow, decode errors; returns the TCP flow's id. */
+/* Writes run 1: one TCP flow with three events, one anomaly and one RST; late rows (an
+ * anomaly with its event and a RST; an anomaly alone); a UDP flow; decode errors; returns
+ * the TCP flow's id. */
 static int64_t write_full_run(struct storage *st, const struct sink *s)
 {
     struct run_info info = test_run();
@@ -440,8 +499,11 @@ static int64_t write_full_run(struct storage *st, const struct sink *s)
     struct anomaly_record an = anomaly(AN_RST_SEQ_INEXACT, "seq=1001", "seq=1500");
     an.challenge_ack = true;
     snprintf(an.detail, sizeof an.detail, "challenge ACK seen");
+    struct rst_record rst = rst_row(T0 + 2000000, 8, DIR_RESP, RC_ABORT, RO_ENDPOINT, 0x1234,
+                                    "its sender was live");
     int64_t tcp_id = 0, udp_id = 0;
-    cr_assert_eq(s->flow(s->ctx, &f, ev, 3, &an, 1, &tcp_id), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s->flow(s->ctx, &f, ev, 3, &an, 1, &rst, 1, &tcp_id), 0, "%s",
+                 storage_errmsg(st));
 
     struct flow_record u;
     memset(&u, 0, sizeof u);
@@ -456,15 +518,22 @@ static int64_t write_full_run(struct storage *st, const struct sink *s)
     u.wscale[0] = u.wscale[1] = -1;
     u.conn_state = "S0";
     strcpy(u.history, "D");
-    cr_assert_eq(s->flow(s->ctx, &u, NULL, 0, NULL, 0, &udp_id), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s->flow(s->ctx, &u, NULL, 0, NULL, 0, NULL, 0, &udp_id), 0, "%s",
+                 storage_errmsg(st));
     cr_assert_gt(udp_id, tcp_id);
 
     struct anomaly_record late = anomaly(AN_RST_AFTER_CLOSE, "", "");
     late.packet = 12;
     struct teardown_event late_ev = event(T0 + 3000000, 12, DIR_ORIG, TCP_RST | TCP_ACK,
                                           ST_CLOSED, ST_CLOSED);
-    cr_assert_eq(s->late_anomaly(s->ctx, tcp_id, &late, &late_ev), 0, "%s", storage_errmsg(st));
-    cr_assert_eq(s->late_anomaly(s->ctx, tcp_id, &late, NULL), 0, "%s", storage_errmsg(st));
+    struct rst_record late_rst = rst_row(T0 + 3000000, 12, DIR_ORIG, RC_NO_CONNECTION,
+                                         RO_OTHER, -1, "no connection left");
+    late_rst.flags = TCP_RST | TCP_ACK;
+    late_rst.acceptable = RA_NONE;
+    struct late_rows full = {.ev = &late_ev, .an = &late, .nan = 1, .rst = &late_rst};
+    struct late_rows bare = {.an = &late, .nan = 1};
+    cr_assert_eq(s->late(s->ctx, tcp_id, &full), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s->late(s->ctx, tcp_id, &bare), 0, "%s", storage_errmsg(st));
 
     struct run_totals t = totals(true);
     t.flows = 2;
@@ -559,6 +628,23 @@ static void check_events_and_anomalies(sqlite3 *db, int64_t tcp_id)
                            " AND challenge_ack = 0"), 2);
 }
 
+static void check_rsts(sqlite3 *db, int64_t tcp_id)
+{
+    char sql[640];
+    snprintf(sql, sizeof sql, "SELECT group_concat(run_id || ' ' || packet || ' ' || direction"
+             " || ' ' || seq || ' ' || ack || ' ' || has_ack || ' ' || len || ' ' || ttl || ' '"
+             " || ifnull(ip_id, 'NULL') || ' ' || ifnull(acceptable, 'NULL') || ' ' || cause ||"
+             " ' ' || origin || ' ' || evidence || ' ' || ifnull(silence, 'NULL'), ', ') FROM"
+             " (SELECT * FROM rsts WHERE flow_id = %lld ORDER BY id)", (long long)tcp_id);
+    cr_assert_str_eq(q_text(db, sql), "1 8 resp 4000000001 77 0 0 63 4660 exact abort endpoint "
+                     "its sender was live NULL, 1 12 orig 4000000001 77 1 0 63 NULL NULL "
+                     "no_connection other no connection left NULL");
+    cr_assert_float_eq(q_real(db, "SELECT ts FROM rsts WHERE packet = 8"), 1700000002.0, 1e-7);
+    tcp_flow_is(db, "rst_cause || ' ' || rst_origin", "abort endpoint");
+    cr_assert_str_eq(q_text(db, "SELECT ifnull(rst_cause, 'NULL') FROM flows"
+                                " WHERE proto = 'udp'"), "NULL");
+}
+
 static void check_views(sqlite3 *db)
 {
     cr_assert_str_eq(q_text(db, "SELECT teardown || ' ' || flows || ' ' || share"
@@ -585,6 +671,7 @@ Test(storage, writes_a_run_and_reads_it_back)
     check_tcp_flow_row(db);
     check_udp_flow_row(db);
     check_events_and_anomalies(db, tcp_id);
+    check_rsts(db, tcp_id);
     check_views(db);
     cr_assert_str_eq(q_text(db, "PRAGMA integrity_check"), "ok");
     cr_assert_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
@@ -599,7 +686,8 @@ Test(storage, late_anomaly_for_an_unknown_flow_fails)
     struct run_info info = test_run();
     cr_assert_eq(s.run_begin(s.ctx, &info), 0);
     struct anomaly_record an = anomaly(AN_RST_AFTER_CLOSE, "", "");
-    cr_assert_eq(s.late_anomaly(s.ctx, 4242, &an, NULL), -1);
+    struct late_rows rows = {.an = &an, .nan = 1};
+    cr_assert_eq(s.late(s.ctx, 4242, &rows), -1);
     cr_assert_not_null(strstr(storage_errmsg(st), "flow 4242"), "%s", storage_errmsg(st));
     storage_close(st);
 }
@@ -611,7 +699,7 @@ Test(storage, sink_calls_need_an_active_run)
     storage_sink(st, &s);
     struct flow_record f = tcp_flow();
     int64_t id = -5;
-    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, &id), -1);
+    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, NULL, 0, &id), -1);
     cr_assert_eq(id, 0);
     cr_assert_not_null(strstr(storage_errmsg(st), "without an active run"));
     struct run_totals t = totals(true);
@@ -640,7 +728,7 @@ Test(storage, run_without_run_end_stays_incomplete)
                  1);
     struct flow_record f = tcp_flow();
     int64_t id;
-    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, &id), 0);
+    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, NULL, 0, &id), 0);
     struct run_totals t = totals(false);
     t.finished_us = 0;
     cr_assert_eq(s.checkpoint(s.ctx, &t), 0);
@@ -680,7 +768,7 @@ Test(storage, checkpoint_makes_rows_visible)
     cr_assert_eq(s.run_begin(s.ctx, &info), 0);
     struct flow_record f = tcp_flow();
     int64_t id;
-    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, &id), 0);
+    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, NULL, 0, &id), 0);
     sqlite3 *db = reader(path);
     cr_assert_eq(q_int(db, "SELECT count(*) FROM flows"), 0);
     cr_assert_eq(q_int(db, "SELECT packets FROM runs"), 0);
@@ -690,7 +778,8 @@ Test(storage, checkpoint_makes_rows_visible)
     cr_assert_eq(q_int(db, "SELECT packets FROM runs"), 9);
     cr_assert_eq(q_int(db, "SELECT complete FROM runs"), 0);
     /* the writer keeps working after the checkpoint */
-    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, &id), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s.flow(s.ctx, &f, NULL, 0, NULL, 0, NULL, 0, &id), 0, "%s",
+                 storage_errmsg(st));
     cr_assert_eq(q_int(db, "SELECT count(*) FROM flows"), 1);
     t = totals(true);
     cr_assert_eq(s.run_end(s.ctx, &t), 0);
@@ -715,13 +804,16 @@ Test(storage, long_transaction_commits_by_itself)
     int per_commit = STORAGE_AUTOCOMMIT_ROWS / 5;   /* 5 rows per flow */
     int64_t id;
     for (int i = 0; i < per_commit - 1; i++)
-        cr_assert_eq(s.flow(s.ctx, &f, ev, 4, NULL, 0, &id), 0, "%s", storage_errmsg(st));
+        cr_assert_eq(s.flow(s.ctx, &f, ev, 4, NULL, 0, NULL, 0, &id), 0, "%s",
+                     storage_errmsg(st));
     sqlite3 *db = reader(path);
     cr_assert_eq(q_int(db, "SELECT count(*) FROM flows"), 0);
-    cr_assert_eq(s.flow(s.ctx, &f, ev, 4, NULL, 0, &id), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s.flow(s.ctx, &f, ev, 4, NULL, 0, NULL, 0, &id), 0, "%s",
+                 storage_errmsg(st));
     cr_assert_eq(q_int(db, "SELECT count(*) FROM flows"), per_commit);
     cr_assert_eq(q_int(db, "SELECT count(*) FROM teardown_events"), 4 * per_commit);
-    cr_assert_eq(s.flow(s.ctx, &f, ev, 4, NULL, 0, &id), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s.flow(s.ctx, &f, ev, 4, NULL, 0, NULL, 0, &id), 0, "%s",
+                 storage_errmsg(st));
     cr_assert_eq(q_int(db, "SELECT count(*) FROM flows"), per_commit);
     sqlite3_close(db);
     storage_close(st);
@@ -740,7 +832,7 @@ static int fill_until_full(struct storage *st, const struct sink *s)
     struct run_totals t = totals(true);
     for (int n = 0; n < 200000; n++) {
         int64_t id;
-        if (s->flow(s->ctx, &f, ev, 8, &an, 1, &id) < 0)
+        if (s->flow(s->ctx, &f, ev, 8, &an, 1, NULL, 0, &id) < 0)
             return n;
         if (n % 50 == 49 && s->checkpoint(s->ctx, &t) < 0)
             return n;
@@ -813,10 +905,11 @@ Test(storage, a_failing_flow_is_undone_and_earlier_flows_kept)
                                     event(T0, 3, DIR_ORIG, TCP_ACK, ST_ESTABLISHED,
                                           ST_ESTABLISHED) };
     struct anomaly_record an = anomaly(AN_FIN_NOT_ACKED, "", "");
+    struct rst_record rst = rst_row(T0, 4, DIR_RESP, RC_ABORT, RO_ENDPOINT, 7, "live");
     int64_t id = 0;
-    cr_assert_eq(s.flow(s.ctx, &f, ev, 3, &an, 1, &id), 0, "%s", storage_errmsg(st));
+    cr_assert_eq(s.flow(s.ctx, &f, ev, 3, &an, 1, &rst, 1, &id), 0, "%s", storage_errmsg(st));
     ev[2].packet = 666;
-    cr_assert_eq(s.flow(s.ctx, &f, ev, 3, &an, 1, &id), -1);
+    cr_assert_eq(s.flow(s.ctx, &f, ev, 3, &an, 1, &rst, 1, &id), -1);
     cr_assert_not_null(strstr(storage_errmsg(st), "refused"), "%s", storage_errmsg(st));
     struct run_totals t = totals(true);
     cr_assert_eq(s.run_end(s.ctx, &t), 0, "%s", storage_errmsg(st));
@@ -826,6 +919,7 @@ Test(storage, a_failing_flow_is_undone_and_earlier_flows_kept)
     cr_assert_eq(q_int(db, "SELECT count(*) FROM flows"), 1);
     cr_assert_eq(q_int(db, "SELECT count(*) FROM teardown_events"), 3);
     cr_assert_eq(q_int(db, "SELECT count(*) FROM anomalies"), 1);
+    cr_assert_eq(q_int(db, "SELECT count(*) FROM rsts"), 1);
     cr_assert_eq(q_int(db, "SELECT count(*) FROM teardown_events e WHERE e.flow_id NOT IN"
                            " (SELECT id FROM flows)"), 0);
     cr_assert_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);

@@ -1,0 +1,127 @@
+/*
+ * read_rsts.c — reading the `rsts` table (storage/read.h): one flow's RSTs (for `finscope
+ * show`, and beside each flow for `export`), and the "why connections were reset" summaries
+ * of `finscope report`: RSTs per cause and origin, and who is behind each cause.
+ * Spoofed RSTs (origin = 'other') come first in both summaries: they are what a user looks for.
+ */
+#include "storage/internal.h"
+#include "storage/read.h"
+
+void rd_fill_rst(sqlite3_stmt *s, struct read_rst *r)
+{
+    r->id = sqlite3_column_int64(s, 0);
+    r->flow_id = sqlite3_column_int64(s, 1);
+    r->packet = sqlite3_column_int64(s, 2);
+    r->ts = sqlite3_column_double(s, 3);
+    rd_text(s, 4, r->direction, sizeof r->direction);
+    r->seq = sqlite3_column_int64(s, 5);
+    r->ack = sqlite3_column_int64(s, 6);
+    r->has_ack = sqlite3_column_int(s, 7) != 0;
+    r->len = sqlite3_column_int64(s, 8);
+    r->ttl = sqlite3_column_int(s, 9);
+    r->ip_id = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 10);
+    rd_text(s, 11, r->acceptable, sizeof r->acceptable);
+    rd_text(s, 12, r->cause, sizeof r->cause);
+    rd_text(s, 13, r->origin, sizeof r->origin);
+    rd_text(s, 14, r->evidence, sizeof r->evidence);
+    r->silence = sqlite3_column_type(s, 15) == SQLITE_NULL ? -1 : sqlite3_column_double(s, 15);
+}
+
+struct rst_ctx {
+    read_rst_fn fn;
+    void *ctx;
+};
+
+static int rst_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+{
+    (void)st;
+    struct rst_ctx *c = ctx;
+    struct read_rst r;
+    rd_fill_rst(s, &r);
+    return c->fn(c->ctx, &r);
+}
+
+int read_flow_rsts(struct storage *st, int64_t flow_id, read_rst_fn fn, void *ctx)
+{
+    struct rst_ctx c = {fn, ctx};
+    return rd_query(st, RD_RST_SELECT " WHERE r.flow_id = ?1 ORDER BY r.packet, r.id",
+                    &flow_id, 1, rst_row, &c, "reading RSTs");
+}
+
+/* ---- summaries ------------------------------------------------------------------------------ */
+
+struct count_ctx {
+    read_count_fn fn;
+    void *ctx;
+};
+
+static const char *text_or_empty(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? (const char *)t : "";
+}
+
+static int count_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+{
+    (void)st;
+    struct count_ctx *c = ctx;
+    struct read_count rc = {
+        .name = text_or_empty(s, 0),
+        .group = text_or_empty(s, 1),
+        .count = sqlite3_column_int64(s, 2),
+        .flows = sqlite3_column_int64(s, 3),
+        .share = sqlite3_column_double(s, 4),
+    };
+    return c->fn(c->ctx, &rc);
+}
+
+int read_rst_causes(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx)
+{
+    struct count_ctx c = {fn, ctx};
+    return rd_query(st,
+                    "SELECT cause, origin, count(*), count(DISTINCT flow_id),"
+                    "  100.0 * count(*) / sum(count(*)) OVER ()"
+                    " FROM rsts WHERE run_id = ?1 GROUP BY cause, origin"
+                    " ORDER BY origin = 'other' DESC, count(*) DESC, cause, origin",
+                    &run_id, 1, count_row, &c, "reading RST causes");
+}
+
+struct source_ctx {
+    read_rst_source_fn fn;
+    void *ctx;
+};
+
+static int source_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+{
+    (void)st;
+    struct source_ctx *c = ctx;
+    struct read_rst_source r = {
+        .cause = text_or_empty(s, 0),
+        .origin = text_or_empty(s, 1),
+        .sender = text_or_empty(s, 2),
+        .server = text_or_empty(s, 3),
+        .rsts = sqlite3_column_int64(s, 4),
+        .flows = sqlite3_column_int64(s, 5),
+    };
+    return c->fn(c->ctx, &r);
+}
+
+int read_rst_sources(struct storage *st, int64_t run_id, int limit, read_rst_source_fn fn,
+                     void *ctx)
+{
+    struct source_ctx c = {fn, ctx};
+    int64_t params[2] = {run_id, limit > 0 ? limit : -1};
+    return rd_query(st,
+                    "SELECT r.cause, r.origin,"
+                    "  CASE r.direction WHEN 'orig' THEN f.orig_addr ELSE f.resp_addr END"
+                    "   AS sender,"
+                    "  CASE WHEN instr(f.resp_addr, ':') > 0"
+                    "   THEN '[' || f.resp_addr || ']:' || f.resp_port"
+                    "   ELSE f.resp_addr || ':' || f.resp_port END AS server,"
+                    "  count(*), count(DISTINCT r.flow_id)"
+                    " FROM rsts r JOIN flows f ON f.id = r.flow_id WHERE r.run_id = ?1"
+                    " GROUP BY r.cause, r.origin, sender, server"
+                    " ORDER BY r.origin = 'other' DESC, count(*) DESC, r.cause, sender, server"
+                    " LIMIT ?2",
+                    params, 2, source_row, &c, "reading who sent the RSTs");
+}
