@@ -6,11 +6,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char HELP[] =
-"Usage: finscope analyze FILE... [-o DB] [-f FILTER] [--max-flows N] [--no-dpi] [-q]\n"
+"Usage: finscope analyze FILE... [-o DB] [-f FILTER] [--max-flows N] [--idle-gap SECONDS]\n"
+"                        [--no-dpi] [-q]\n"
 "\n"
 "Read captures, follow every connection, and record in an SQLite result file how each TCP\n"
 "connection ended (graceful, half_closed, rst_originator, rst_responder, rejected,\n"
@@ -37,6 +39,11 @@ static const char HELP[] =
 "                       beyond it the longest-idle one is written out early (ended_by =\n"
 "                       'evicted') and counted in runs.flows_evicted: memory stays bounded\n"
 "                       whatever the capture holds (SYN floods, RST storms)\n"
+"      --idle-gap SECONDS\n"
+"                       a RST answering the first segment after a silence of at least\n"
+"                       this long (default 30; fractions allowed) on an established\n"
+"                       connection is an idle_timeout: a NAT, firewall or load balancer\n"
+"                       forgot the connection (rsts.cause; docs/teardown.md)\n"
 "      --no-dpi         do not label flows with their application protocol (nDPI);\n"
 "                       faster, and app_proto stays empty\n"
 "  -q, --quiet          no progress line and no summary; only problems are printed\n"
@@ -63,7 +70,7 @@ static const char HELP[] =
 
 static const char HINT[] = "Try 'finscope analyze --help' for the options.\n";
 
-enum { OPT_NO_DPI = 256, OPT_MAX_FLOWS };
+enum { OPT_NO_DPI = 256, OPT_MAX_FLOWS, OPT_IDLE_GAP };
 
 /* --max-flows bounds: below 16 a table could not hold a handful of connections at once. */
 #define MAX_FLOWS_MIN 16ULL
@@ -74,6 +81,7 @@ static const struct option LONG_OPTIONS[] = {
     {"filter", required_argument, NULL, 'f'},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"idle-gap", required_argument, NULL, OPT_IDLE_GAP},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -116,6 +124,17 @@ static enum args_result parse_max_flows(const char *s, size_t *out)
     return ARGS_RUN;
 }
 
+int parse_idle_gap(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || !(v > 0) || v > 1e6)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static enum args_result check_files(const struct analyze_args *a)
 {
     if (a->nfiles == 0)
@@ -143,6 +162,11 @@ enum args_result analyze_args_parse(int argc, char **argv, struct analyze_args *
         case OPT_MAX_FLOWS:
             if (parse_max_flows(optarg, &out->max_flows) != ARGS_RUN)
                 return ARGS_USAGE_ERROR;
+            break;
+        case OPT_IDLE_GAP:
+            if (parse_idle_gap(optarg, &out->idle_gap_s) != 0)
+                return usage_error("--idle-gap must be a number of seconds above 0, at most "
+                                   "1000000, not ", optarg);
             break;
         case 'h': analyze_print_help(stdout); return ARGS_HELP_SHOWN;
         case ':':

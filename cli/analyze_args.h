@@ -17,6 +17,7 @@ struct analyze_args {
     bool dpi;                     /* false with --no-dpi */
     bool quiet;                   /* -q: no progress line, no summary */
     size_t max_flows;             /* --max-flows; 0 = the analyzer's default */
+    double idle_gap_s;            /* --idle-gap; 0 = the analyzer's default (30 s) */
     char **files;                 /* the FILE operands in order ("-" = stdin), into argv */
     int nfiles;
 };
@@ -28,6 +29,10 @@ enum args_result { ARGS_RUN, ARGS_HELP_SHOWN, ARGS_USAGE_ERROR };
 enum args_result analyze_args_parse(int argc, char **argv, struct analyze_args *out);
 
 void analyze_print_help(FILE *out);
+
+/* --idle-gap SECONDS (analyze and live): a number of seconds in (0, 10^6]; 0 on success,
+ * -1 when `s` is not one (the caller prints the message). */
+int parse_idle_gap(const char *s, double *out);
 
 /* The words joined by spaces, each shell-quoted when needed if `quote`; caller frees.
  * NULL when out of memory. */

@@ -165,6 +165,8 @@ static int open_outputs(struct live_run *r, const char *options)
     cfg.dpi = a->dpi;
     if (a->max_flows)
         cfg.max_flows = a->max_flows;
+    if (a->idle_gap_s > 0)
+        cfg.idle_gap_us = (int64_t)(a->idle_gap_s * 1e6);
     struct run_info info = {.source = a->iface, .mode = "live", .started_us = wall_clock_us(),
                             .options = options, .dpi = a->dpi};
     if (pipeline_open(&r->pl, a->db_path, &cfg, &info, err, sizeof err) != 0)

@@ -38,6 +38,9 @@ static const char HELP[] =
 "      --max-flows N       keep at most N connections in memory (default 1000000); beyond\n"
 "                          it the longest-idle one is written out early (ended_by =\n"
 "                          'evicted') and counted in runs.flows_evicted\n"
+"      --idle-gap SECONDS  a RST answering the first segment after a silence of at least\n"
+"                          this long (default 30) is an idle_timeout: a NAT, firewall or\n"
+"                          load balancer forgot the connection (rsts.cause)\n"
 "      --no-dpi            do not label flows with their application protocol (nDPI)\n"
 "  -q, --quiet             no closing summary\n"
 "  -h, --help              show this text\n"
@@ -53,7 +56,8 @@ static const char HELP[] =
 
 static const char HINT[] = "Try 'finscope live --help' for the options.\n";
 
-enum { OPT_LIST = 256, OPT_NO_PROMISC, OPT_NO_DPI, OPT_DURATION, OPT_COUNT, OPT_MAX_FLOWS };
+enum { OPT_LIST = 256, OPT_NO_PROMISC, OPT_NO_DPI, OPT_DURATION, OPT_COUNT, OPT_MAX_FLOWS,
+       OPT_IDLE_GAP };
 
 static const struct option LONG_OPTIONS[] = {
     {"interface", required_argument, NULL, 'i'}, {"list", no_argument, NULL, OPT_LIST},
@@ -63,6 +67,7 @@ static const struct option LONG_OPTIONS[] = {
     {"user", required_argument, NULL, 'Z'},      {"duration", required_argument, NULL, OPT_DURATION},
     {"count", required_argument, NULL, OPT_COUNT},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"idle-gap", required_argument, NULL, OPT_IDLE_GAP},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},   {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
 };
@@ -128,6 +133,10 @@ static int take_option(int c, const char *arg, struct live_args *a)
     case OPT_MAX_FLOWS:
         if (parse_count("--max-flows", arg, 16, 1000000000ULL, &v)) return -1;
         a->max_flows = (size_t)v; return 0;
+    case OPT_IDLE_GAP:
+        if (parse_idle_gap(arg, &a->idle_gap_s) == 0) return 0;
+        return usage_error("--idle-gap must be a number of seconds above 0, at most 1000000, "
+                           "not '%s'", arg);
     default:
         return -1;  /* getopt_long already printed the problem */
     }

@@ -23,6 +23,7 @@ struct live_args {
     double duration_s;            /* --duration, 0 = until stopped */
     uint64_t count;               /* --count, 0 = no limit */
     size_t max_flows;             /* --max-flows, 0 = the analyzer's default */
+    double idle_gap_s;            /* --idle-gap, 0 = the analyzer's default (30 s) */
 };
 
 enum live_args_result { LIVE_ARGS_RUN, LIVE_ARGS_HELP_SHOWN, LIVE_ARGS_USAGE_ERROR };

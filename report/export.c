@@ -5,7 +5,8 @@
  *          other Zeek tooling read finscope's results: conn_state and history as Zeek writes
  *          them, uid "F" + the flow id in base 62
  *   jsonl  one JSON object per flow: every flows column (the anomaly count as
- *          "anomaly_count"), its uid, and an "anomalies" array of its anomaly rows
+ *          "anomaly_count"), its uid, an "anomalies" array of its anomaly rows and an "rsts"
+ *          array of its RST segments (why each was sent, by whom, the evidence)
  *   csv    a header and one row per flow: every flows column, uid, and anomaly_kinds (the
  *          kinds of its anomalies, space-separated); RFC 4180 quoting, CRLF line ends
  */
@@ -244,8 +245,37 @@ static void json_anomaly(FILE *out, const struct read_anomaly *a)
     fprintf(out, ", \"challenge_ack\": %s}", a->challenge_ack ? "true" : "false");
 }
 
+/* One rsts row as a JSON object (docs/schema.md names; NULL as null). */
+static void json_rst(FILE *out, const struct read_rst *r)
+{
+    fprintf(out, "{\"id\": %" PRId64 ", \"ts\": %.6f, \"packet\": %" PRId64 ", \"direction\": ",
+            r->id, r->ts, r->packet);
+    json_string(out, r->direction);
+    fprintf(out, ", \"seq\": %" PRId64 ", \"ack\": %" PRId64 ", \"has_ack\": %s, \"len\": %"
+            PRId64 ", \"ttl\": %d, \"ip_id\": ", r->seq, r->ack, r->has_ack ? "true" : "false",
+            r->len, r->ttl);
+    if (r->ip_id >= 0)
+        fprintf(out, "%" PRId64, r->ip_id);
+    else
+        fputs("null", out);
+    fputs(", \"acceptable\": ", out);
+    json_string(out, r->acceptable[0] ? r->acceptable : NULL);
+    fputs(", \"cause\": ", out);
+    json_string(out, r->cause[0] ? r->cause : NULL);
+    fputs(", \"origin\": ", out);
+    json_string(out, r->origin[0] ? r->origin : NULL);
+    fputs(", \"evidence\": ", out);
+    json_string(out, r->evidence[0] ? r->evidence : NULL);
+    fputs(", \"silence\": ", out);
+    if (r->silence >= 0)
+        json_real(out, r->silence, 6);
+    else
+        fputs("null", out);
+    fputc('}', out);
+}
+
 static void jsonl_row(FILE *out, const struct read_flow *f, const struct read_anomaly *an,
-                      size_t nan)
+                      size_t nan, const struct read_rst *rst, size_t nrst)
 {
     char buf[64];
     fputc('{', out);
@@ -264,6 +294,11 @@ static void jsonl_row(FILE *out, const struct read_flow *f, const struct read_an
     for (size_t i = 0; i < nan; i++) {
         fputs(i ? ", " : "", out);
         json_anomaly(out, &an[i]);
+    }
+    fputs("], \"rsts\": [", out);
+    for (size_t i = 0; i < nrst; i++) {
+        fputs(i ? ", " : "", out);
+        json_rst(out, &rst[i]);
     }
     fputs("]}\n", out);
 }
@@ -315,12 +350,12 @@ struct export_ctx {
 };
 
 static int export_flow(void *ctx, const struct read_flow *f, const struct read_anomaly *an,
-                       size_t nan)
+                       size_t nan, const struct read_rst *rst, size_t nrst)
 {
     struct export_ctx *x = ctx;
     switch (x->format) {
     case EXPORT_ZEEK: zeek_row(x->out, f); break;
-    case EXPORT_JSONL: jsonl_row(x->out, f, an, nan); break;
+    case EXPORT_JSONL: jsonl_row(x->out, f, an, nan, rst, nrst); break;
     default: csv_row_out(x->out, f, an, nan); break;
     }
     return ferror(x->out) ? -1 : 0;

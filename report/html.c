@@ -48,7 +48,6 @@ struct page {
     struct server_row *servers;
     size_t nservers, servers_cap;
     struct item_list causes;
-    bool causes_recorded;
     struct run_row *runs;
     size_t nruns, runs_cap;
     const struct run_row *this_run;   /* in runs; NULL when not among the first MAX_RUNS */
@@ -218,7 +217,7 @@ static int gather(struct storage *st, struct page *p, char *err, size_t errlen)
     }
     finish_lists(&p->r);
     if (read_top_servers(st, run, p->o->top, keep_server, p) < 0 ||
-        read_rst_causes(st, run, &p->causes_recorded, summary_keep, &p->causes) < 0 ||
+        read_reset_causes(st, run, summary_keep, &p->causes) < 0 ||
         read_runs_of_file(st, p) < 0)
         return p->causes.failed ? report_oom(err, errlen) : report_storage_fail(st, err, errlen);
     return 0;
@@ -424,16 +423,12 @@ static void reset_classes(const struct item_list *td, struct item_list *out)
 static void write_resets(FILE *out, const struct page *p)
 {
     card_open(out, "resets", "Why connections were reset");
-    if (p->causes_recorded && p->causes.n) {
+    if (p->causes.n) {
         chart_causes(out, &p->causes);
         fputs("<p class=\"note\">Reset connections by the cause of the RST that ended them"
               " (rows) and whether the host it names sent it (columns).</p>\n", out);
     } else {
-        fprintf(out, "<p class=\"note\">%s</p>\n", p->causes_recorded
-                ? "No connection of this run was ended by a reset."
-                : "This result file records no reset causes (refused, abort, idle timeout,"
-                  " injected, ...) or origins: they come with newer result files. What it"
-                  " shows: who sent the resets, and what was wrong with them.");
+        fputs("<p class=\"note\">No connection of this run was ended by a reset.</p>\n", out);
     }
     struct item items[16];
     struct item_list l = {.items = items, .cap = 16};

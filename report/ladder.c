@@ -29,14 +29,27 @@ static int keep_anomaly(void *ctx, const struct read_anomaly *a)
     return 0;
 }
 
+static int keep_rst(void *ctx, const struct read_rst *r)
+{
+    struct ladder *v = ctx;
+    if (array_reserve(&v->rst, &v->rstcap, v->nrst, sizeof *v->rst) < 0)
+        return -1;
+    v->rst[v->nrst++] = *r;
+    return 0;
+}
+
 void ladder_free(struct ladder *v)
 {
     free(v->ev);
     free(v->an);
     free(v->an_shown);
+    free(v->rst);
+    free(v->rst_shown);
     v->ev = NULL;
     v->an = NULL;
     v->an_shown = NULL;
+    v->rst = NULL;
+    v->rst_shown = NULL;
 }
 
 int ladder_side(const char *direction)
@@ -64,10 +77,12 @@ int ladder_load(struct storage *st, int64_t flow_id, bool absolute, struct ladde
     *v = (struct ladder){.absolute = absolute};
     if (read_flow(st, flow_id, &v->flow) < 0 ||
         read_flow_events(st, flow_id, keep_event, v) < 0 ||
-        read_flow_anomalies(st, flow_id, keep_anomaly, v) < 0)
+        read_flow_anomalies(st, flow_id, keep_anomaly, v) < 0 ||
+        read_flow_rsts(st, flow_id, keep_rst, v) < 0)
         return report_storage_fail(st, err, errlen);
     v->an_shown = calloc(v->nan ? v->nan : 1, sizeof *v->an_shown);
-    if (!v->an_shown)
+    v->rst_shown = calloc(v->nrst ? v->nrst : 1, sizeof *v->rst_shown);
+    if (!v->an_shown || !v->rst_shown)
         return report_oom(err, errlen);
     find_isns(v);
     return 0;

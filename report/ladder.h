@@ -5,7 +5,8 @@
  * Sequence numbers are shown relative to each side's ISN (the seq of its SYN event or, when
  * its SYN was not seen, of its first event) unless `absolute`. Anomalies are marked under the
  * arrow of the packet (and side) that raised them; an_shown[] records which were, so that the
- * rest can be listed after the ladder.
+ * rest can be listed after the ladder; so are RSTs with their cause, origin and evidence
+ * (rst_shown[]).
  */
 #ifndef FINSCOPE_REPORT_LADDER_H
 #define FINSCOPE_REPORT_LADDER_H
@@ -23,12 +24,15 @@ struct ladder {
     struct read_anomaly *an;
     size_t nan, ancap;
     bool *an_shown;               /* per anomaly: marked on an arrow (nan entries, at least 1) */
+    struct read_rst *rst;         /* the flow's RSTs (table rsts), packet order */
+    size_t nrst, rstcap;
+    bool *rst_shown;              /* per RST: marked on an arrow (nrst entries, at least 1) */
     bool absolute;
     bool isn_known[2];            /* [0] originator, [1] responder */
     uint32_t isn[2];
 };
 
-/* Reads flow `flow_id` with its events and anomalies; -1 with the message in err. Free the
+/* Reads flow `flow_id` with its events, anomalies and RSTs; -1 with the message in err. Free the
  * ladder with ladder_free whether or not this succeeded. */
 int ladder_load(struct storage *st, int64_t flow_id, bool absolute, struct ladder *v,
                 char *err, size_t errlen);

@@ -4,7 +4,7 @@
  *
  * The report is gathered first (storage/read.h: run statistics, decode errors, protocols,
  * teardown classes, closers, anomaly kinds, top resetting and anomalous addresses, the teardown
- * mix per application), then written in one of three forms: aligned text tables with bars
+ * mix per application, RSTs per cause and origin and who is behind them: report_rst.c), then written in one of three forms: aligned text tables with bars
  * (colour when the caller says so), one JSON document, or CSV rows of section,name,group,
  * value,flows,share.
  */
@@ -52,6 +52,11 @@ static int rd_anomaly(struct storage *st, int64_t run, int top, read_count_fn fn
     (void)top;
     return read_anomaly_kinds(st, run, fn, ctx);
 }
+static int rd_rst_cause(struct storage *st, int64_t run, int top, read_count_fn fn, void *ctx)
+{
+    (void)top;
+    return read_rst_causes(st, run, fn, ctx);
+}
 static int rd_appmix(struct storage *st, int64_t run, int top, read_count_fn fn, void *ctx)
 {
     (void)top;
@@ -73,6 +78,7 @@ static const struct list_spec {
                     read_top_resetters},
     [L_ANOMALOUS] = {"top_anomalous", "addr", NULL, "anomalies", "flows", read_top_anomalous},
     [L_APPMIX] = {"app_mix", "app_proto", "teardown", "flows", "app_flows", rd_appmix},
+    [L_RST_CAUSE] = {"rst_causes", "cause", "origin", "rsts", "flows", rd_rst_cause},
 };
 
 int summary_keep(void *ctx, const struct read_count *c)
@@ -112,6 +118,7 @@ void summary_free(struct report *r)
 {
     for (int l = 0; l < L_COUNT; l++)
         item_list_free(&r->lists[l]);
+    rst_source_list_free(&r->sources);
 }
 
 int summary_gather(struct storage *st, const struct report_options *o, unsigned lists,
@@ -127,6 +134,9 @@ int summary_gather(struct storage *st, const struct report_options *o, unsigned 
             return list->failed ? report_oom(err, errlen)
                                 : report_storage_fail(st, err, errlen);
     }
+    if ((lists & 1u << L_RST_CAUSE) &&
+        summary_gather_rst_sources(st, r->run.id, o->top, &r->sources) < 0)
+        return r->sources.failed ? report_oom(err, errlen) : report_storage_fail(st, err, errlen);
     return 0;
 }
 
@@ -392,7 +402,8 @@ static int text_anomaly_sections(FILE *out, const struct report_style *ts,
 static int write_text(FILE *out, const struct report *r, const struct report_style *ts)
 {
     text_run(out, r, ts);
-    if (text_tcp_sections(out, ts, r) < 0 || text_anomaly_sections(out, ts, r) < 0)
+    if (text_tcp_sections(out, ts, r) < 0 || summary_text_rsts(out, ts, r) < 0 ||
+        text_anomaly_sections(out, ts, r) < 0)
         return -1;
     fprintf(out, "\nOne flow in detail: finscope show %s FLOW-ID   (flow ids: sqlite3 %s "
             "\"SELECT id, teardown FROM flows WHERE run_id = %" PRId64 "\")\n",
@@ -496,6 +507,7 @@ static int write_json(FILE *out, const struct report *r)
         }
         fputs(r->lists[l].n ? "\n  ]" : "]", out);
     }
+    summary_json_rst_sources(out, &r->sources);
     fputs("\n}\n", out);
     return 0;
 }
@@ -579,6 +591,7 @@ static int write_csv(FILE *out, const struct report *r)
                     LISTS[l].flows_key ? flows : NULL, share);
         }
     }
+    summary_csv_rst_sources(out, &r->sources);
     return 0;
 }
 

@@ -15,7 +15,9 @@
  * --absolute. An endpoint's state is written beside the arrow when it changed; a second row
  * for the same packet (one segment moving an endpoint twice) has no arrow. Anomalies are
  * marked under the arrow of the packet that raised them, with expected vs observed (as
- * stored: absolute numbers). Above the ladder: the verdict and the flow's other facts.
+ * stored: absolute numbers); each RST's arrow gets a line marked ~ with why it was sent, by
+ * whom, and the evidence (table rsts). Above the ladder: the verdict and the flow's other
+ * facts.
  */
 #include "report/report.h"
 
@@ -55,6 +57,9 @@ static void print_verdict(FILE *out, const struct report_style *ts, const struct
         fprintf(out, ", reason %s", rf_text(f, RF_reason));
     fprintf(out, "\n  final      originator %s, responder %s\n",
             ladder_text_or(f, RF_orig_state, "-"), ladder_text_or(f, RF_resp_state, "-"));
+    if (!rf_null(f, RF_rst_cause))
+        fprintf(out, "  reset      by a RST of cause %s, origin %s (marked ~ below)\n",
+                rf_text(f, RF_rst_cause), ladder_text_or(f, RF_rst_origin, "-"));
 }
 
 static void print_times(FILE *out, const struct read_flow *f)
@@ -266,6 +271,42 @@ static void print_event_anomalies(FILE *out, const struct report_style *ts, stru
     }
 }
 
+/* A RST's line: ~ cause, origin, how it was taken, and the evidence; spoofed ones in red. */
+static void print_rst_mark(FILE *out, const struct report_style *ts, const struct read_rst *r,
+                           bool with_packet)
+{
+    bool spoofed = strcmp(r->origin, "other") == 0;
+    fprintf(out, "%*s%s~ reset: %s, origin %s", LEFT_W, "", sty(ts, spoofed ? STY_RED : STY_YELLOW),
+            r->cause[0] ? r->cause : "?", r->origin[0] ? r->origin : "?");
+    if (with_packet)
+        fprintf(out, " (packet %" PRId64 ", from the %s)", r->packet,
+                ladder_side(r->direction) ? "responder" : "originator");
+    fprintf(out, "; seq %s", r->acceptable[0] ? r->acceptable : "not judged");
+    if (r->silence >= 0)
+        fprintf(out, "; after %.1f s of silence", r->silence);
+    fprintf(out, "; ttl %d", r->ttl);
+    if (r->ip_id >= 0)
+        fprintf(out, ", ip id 0x%04" PRIx64, r->ip_id);
+    fputs(sty(ts, STY_RESET), out);
+    if (r->evidence[0])
+        fprintf(out, "\n%*s  %s(%s)%s", LEFT_W, "", sty(ts, STY_DIM), r->evidence,
+                sty(ts, STY_RESET));
+    fputc('\n', out);
+}
+
+/* Marks, under an arrow, the RST it is (why, by whom). */
+static void print_event_rsts(FILE *out, const struct report_style *ts, struct ladder *v,
+                             const struct read_event *e)
+{
+    for (size_t i = 0; i < v->nrst; i++) {
+        const struct read_rst *r = &v->rst[i];
+        if (v->rst_shown[i] || r->packet != e->packet || strcmp(r->direction, e->direction))
+            continue;
+        print_rst_mark(out, ts, r, false);
+        v->rst_shown[i] = true;
+    }
+}
+
 struct ladder_state {
     const char *orig, *resp;      /* states as last written */
     int width;
@@ -298,6 +339,22 @@ static void print_event(FILE *out, const struct report_style *ts, struct ladder 
     ls->orig = e->orig_state;
     ls->resp = e->resp_state;
     print_event_anomalies(out, ts, v, e);
+    if (!again)
+        print_event_rsts(out, ts, v, e);
+}
+
+static void print_leftover_rsts(FILE *out, const struct report_style *ts,
+                                const struct ladder *v)
+{
+    bool any = false;
+    for (size_t i = 0; i < v->nrst; i++) {
+        if (v->rst_shown[i])
+            continue;
+        if (!any)
+            fprintf(out, "\n%*sRSTs not in the ladder:\n", LEFT_W, "");
+        any = true;
+        print_rst_mark(out, ts, &v->rst[i], true);
+    }
 }
 
 static void print_leftover_anomalies(FILE *out, const struct report_style *ts,
@@ -329,6 +386,7 @@ static void print_ladder(FILE *out, const struct report_style *ts, struct ladder
     if (dropped > 0)
         fprintf(out, "%*s... %" PRId64 " later events not stored (per-flow limit)\n", LEFT_W, "",
                 dropped);
+    print_leftover_rsts(out, ts, v);
     print_leftover_anomalies(out, ts, v);
 }
 
