@@ -73,6 +73,13 @@ expect_rc 2; expect_err "unknown option -Z"
 run "missing option argument" "$FINSCOPE" analyze "$A" -o
 expect_rc 2; expect_err "missing argument for -o"
 
+for gap in 0 -3 abc 1e7 nan; do
+    run "--idle-gap $gap" "$FINSCOPE" analyze "$A" --idle-gap "$gap" -o x.db
+    expect_rc 2; expect_err "--idle-gap must be a number of seconds above 0"; expect_lines err 2
+done
+run "live --idle-gap" "$FINSCOPE" live -i lo --idle-gap 0 -o x.db
+expect_rc 2; expect_err "--idle-gap must be a number of seconds above 0"
+
 run "unknown command" "$FINSCOPE" frobnicate
 expect_rc 2; expect_err "unknown command 'frobnicate'"
 
@@ -85,6 +92,9 @@ expect_rc 0; expect_out "analyze"; expect_out "Usage: finscope COMMAND"; expect_
 run "analyze --help" "$FINSCOPE" analyze --help
 expect_rc 0; expect_out "Usage: finscope analyze FILE"; expect_out "--no-dpi"
 expect_out "--filter"; expect_out "Exit status"; expect_out "Examples"
+expect_out "--idle-gap SECONDS"; expect_out "idle_timeout"
+run "live --help" "$FINSCOPE" live --help
+expect_rc 0; expect_out "--idle-gap SECONDS"; expect_out "idle_timeout"
 
 run "help analyze" "$FINSCOPE" help analyze
 expect_rc 0; expect_out "Usage: finscope analyze FILE"

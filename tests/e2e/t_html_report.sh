@@ -11,8 +11,8 @@
 #   bounds   --rows and --ladders are obeyed and said on the page; the page's size does not
 #            grow with the run's (20,000 vs 40,000 flows)
 #   later    a file with the columns of later schema versions (flows.rst_cause, rst_origin,
-#            tunnel, gaps; runs.capture_loss; teardown_events.inferred, added here by ALTER
-#            TABLE as issues 12-14 will): reset causes chart, their table columns, capture loss,
+#            tunnel, gaps; runs.capture_loss; teardown_events.inferred, filled here by UPDATE
+#            as issues 12-14 write them): reset causes chart, their table columns, capture loss,
 #            an inferred segment dashed in the SVG ladder and dotted in the text one
 #   svg      show --format svg: one SVG document (XML) with an arrow per event, the states, the
 #            anomaly marks; -o FILE
@@ -110,7 +110,10 @@ done
 # The demo's ack_of_unseen_data connection misses bytes on purpose: runs.capture_loss > 1%.
 loss=$(q demo.db "SELECT printf('%.2f%%', 100 * capture_loss) FROM runs")
 has demo.html "<div class=\"tile warn\"><b>$loss</b><span>capture loss (acknowledged bytes not captured)"
-has demo.html "This result file records no reset causes"
+# The demo's reset connections by the cause of the RST that ended them (flows.rst_cause).
+has demo.html '<svg class="chart" id="chart-causes"'
+has demo.html '<th data-k="cause">reset cause</th>'
+has demo.html '<td>refused / unknown</td>'
 # Standard output works too, and gives the same page.
 "$FINSCOPE" report demo.db --format html >stdout.html || fail "report html to stdout"
 cmp -s stdout.html demo.html || fail "report html: stdout and -o differ"
@@ -168,9 +171,7 @@ expect_eq "--ladders 0" "$(count d0.html '<section class="ladder card"')" 0
 
 # ---- columns of later schema versions ----------------------------------------------------------
 cp demo.db later.db
-"$SQLQ" later.db "ALTER TABLE flows ADD COLUMN rst_cause TEXT;
-    ALTER TABLE flows ADD COLUMN rst_origin TEXT;
-    UPDATE flows SET rst_cause = 'abort', rst_origin = 'endpoint'
+"$SQLQ" later.db "UPDATE flows SET rst_cause = 'abort', rst_origin = 'endpoint'
         WHERE teardown IN ('rst_originator', 'rst_responder');
     UPDATE flows SET rst_cause = 'injected', rst_origin = 'other' WHERE orig_port = 50070;
     UPDATE flows SET tunnel = 'vxlan 10.0.0.1>10.0.0.2 vni 42' WHERE orig_port = 50001;

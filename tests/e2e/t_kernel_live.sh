@@ -2,10 +2,13 @@
 # t_kernel_live.sh — records fresh captures of real Linux TCP (tests/kernel/run-scenarios.sh, in
 # two throw-away network namespaces) and checks that finscope's verdicts on them are the ones
 # committed in data/kernel/NAME.expect (the client ports are fixed, so the rows compare).
-# Compared: the [flows] rows (or [classes] counts for "mixed") and [anomalies], exactly as in
-# t_kernel_data.sh; this catches a kernel or environment whose behaviour differs from the one
-# the committed captures recorded.
-# Skips (77) unless root with working `ip netns` and the kpeer / kcap tools. About 10 s.
+# Compared: the [flows] rows (or [classes] counts for "mixed"), [anomalies] and [rsts], exactly
+# as in t_kernel_data.sh; this catches a kernel or environment whose behaviour differs from the
+# one the committed captures recorded. The routed scenarios (a conntrack firewall, an
+# injector on a router namespace) run too; the "forget" ones only where the kernel can
+# destroy sockets.
+# Skips (77) unless root with working `ip netns` and the kpeer / kcap / kinject tools.
+# About 20 s.
 # Environment: FINSCOPE = the binary, TOOLS = directory of the test tools.
 
 set -u
@@ -13,7 +16,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 : "${FINSCOPE:?set FINSCOPE to the finscope binary}"
 : "${TOOLS:?set TOOLS to the test tools directory}"
 SQLQ="$TOOLS/sqlq"
-for t in "$SQLQ" "$TOOLS/kpeer" "$TOOLS/kcap"; do
+for t in "$SQLQ" "$TOOLS/kpeer" "$TOOLS/kcap" "$TOOLS/kinject"; do
     [ -x "$t" ] || { echo "no $t (build it first)"; exit 77; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }

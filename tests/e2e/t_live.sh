@@ -107,6 +107,26 @@ check_scenario() {
     fi
     { echo "[anomalies]"
       "$SQLQ" "$db" "$ANOMALIES_SQL WHERE f.$ports ORDER BY a.packet, a.kind;"; } >>"$tmp/got"
+    if grep -qx '\[rsts\]' "$exp"; then
+        if grep -qx '\[classes\]' "$exp"; then
+            { echo "[rsts]"
+              "$SQLQ" "$db" "SELECT r.cause, r.origin, count(*) FROM rsts r JOIN flows f
+                             ON f.id = r.flow_id WHERE f.$ports GROUP BY 1, 2 ORDER BY 1, 2;"
+              echo "[rst_flows]"
+              "$SQLQ" "$db" "SELECT rst_cause, rst_origin, count(*) FROM flows
+                             WHERE rst_cause IS NOT NULL AND $ports GROUP BY 1, 2 ORDER BY 1, 2;"
+            } >>"$tmp/got"
+        else
+            { echo "[rsts]"
+              "$SQLQ" "$db" "SELECT f.orig_port, r.direction, IFNULL(r.acceptable, ''), r.cause,
+                             r.origin FROM rsts r JOIN flows f ON f.id = r.flow_id
+                             WHERE f.$ports ORDER BY r.packet, r.id;"
+              echo "[rst_flows]"
+              "$SQLQ" "$db" "SELECT orig_port, rst_cause, rst_origin FROM flows
+                             WHERE rst_cause IS NOT NULL AND $ports ORDER BY first_ts, id;"
+            } >>"$tmp/got"
+        fi
+    fi
     grep -v '^#' "$exp" >"$tmp/want"
     if ! cmp -s "$tmp/want" "$tmp/got"; then
         fail "$name (- data/kernel expectation, + finscope live):"
@@ -152,7 +172,9 @@ expect_eq "failed concurrent queries (of $queries; $(head -1 "$tmp/reader.err"))
 [ "$queries" -ge 20 ] || fail "only $queries concurrent queries ran"
 expect_eq "run row after SIGINT (complete, finished set, mode, kernel drops)" "1|1|live|0" \
     "$("$SQLQ" "$db" "SELECT complete, finished IS NOT NULL, mode, kernel_drops FROM runs;")"
-expect_eq "flows stored" "$((9 * 2 + 200))" "$("$SQLQ" "$db" "SELECT count(*) FROM flows;")"
+# one flow per scenario of the table, 200 for "mixed"
+expect_eq "flows stored" "$(($(fsk_scenarios | wc -l) - 1 + 200))" \
+    "$("$SQLQ" "$db" "SELECT count(*) FROM flows;")"
 for n in $all; do
     check_scenario "$db" "$n"
 done

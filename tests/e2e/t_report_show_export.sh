@@ -76,16 +76,42 @@ EOF
 done
 grep -Eq "^  originator +14 +51\.9% " out || fail "report: closers (originator 14)"
 grep -Eq "^  simultaneous +1 +3\.7% " out || fail "report: closers (simultaneous 1)"
-has "^Anomalies (10)$"
+# 12 anomalies: one of each kind, and two rst_spoofed (the SSH and MQTT sessions' RSTs, whose
+# purported senders kept sending after them)
+has "^Anomalies (12)$"
 for kind in ack_of_unseen_data data_after_fin data_after_rst fin_not_acked fin_retransmitted \
             multiple_rst rst_after_close rst_seq_inexact rst_seq_out_of_window rst_with_data; do
-    grep -Eq "^  $kind +1 +1 +10\.0% " out || fail "report: anomaly $kind 1 1 10.0%"
+    grep -Eq "^  $kind +1 +1 +8\.3% " out || fail "report: anomaly $kind 1 1 8.3%"
 done
+grep -Eq "^  rst_spoofed +2 +2 +16\.7% " out || fail "report: anomaly rst_spoofed 2 2 16.7%"
 # resets: 198.51.100.30, .31 and 2001:db8:beef::80 as servers, 2 clients; teardown mix: TLS 14
 grep -Eq "^  198\.51\.100\.30 +1 +1 +20\.0% " out || fail "report: resetter 198.51.100.30"
 grep -Eq "^  192\.168\.10\.22 +1 +0 +20\.0% " out || fail "report: resetter 192.168.10.22"
 grep -Eq "^  TLS +14 +12 " out || fail "report: teardown mix, TLS row"
 grep -Eq "^  192\.168\.10\.60 +2 +2 " out || fail "report: 192.168.10.60 with 2 anomalies"
+# Why connections were reset (docs/teardown.md, from the demo's script): 12 RST segments;
+# injected/other 2 (the SSH blind reset from 198.51.100.5, the MQTT in-window RST from
+# 192.168.10.61: both purported senders kept sending), abort/endpoint 4 (50060, 50070, 50071,
+# 50150's first RST), no_connection/endpoint 3 (50103's RST without ACK at the client's ack,
+# 50150's second RST after the first had ended it, the late RST into 50120's TIME_WAIT),
+# refused/unknown 2 (RDP 3389: the server's only packets), unknown/unknown 1 (the lone RST).
+has "^Why connections were reset (12 RST segments, 2 spoofed)$"
+sed -n '/^Why connections were reset/,/^Behind each cause/p' out >why.txt
+for row in injected:other:2:2:16.7 abort:endpoint:4:4:33.3 no_connection:endpoint:3:3:25.0 \
+           refused:unknown:2:2:16.7 unknown:unknown:1:1:8.3; do
+    IFS=: read -r cause origin n fl share <<EOF
+$row
+EOF
+    grep -Eq "^  $cause +$origin +$n +$fl +$share% " why.txt || fail "report: no RST row '$row'"
+done
+sed -n 2p why.txt | grep -q '^  cause' && sed -n 3p why.txt | grep -q '^  injected ' ||
+    fail "report: spoofed RSTs are not first: $(sed -n 3p why.txt)"
+grep -Eq "^  injected +other +198\.51\.100\.5 +198\.51\.100\.5:22 +1 +1$" out ||
+    fail "report: who sent the SSH blind reset"
+grep -Eq "^  refused +unknown +192\.168\.10\.50 +192\.168\.10\.50:3389 +2 +2$" out ||
+    fail "report: who refused the RDP connections"
+grep -Eq "^  no_connection +endpoint +2001:db8:beef::80 +\[2001:db8:beef::80\]:80 +1 +1$" out ||
+    fail "report: an IPv6 server in brackets"
 
 # Colour on a terminal only, and never with NO_COLOR set (needs util-linux script(1)).
 if command -v script >/dev/null 2>&1 &&
@@ -111,11 +137,25 @@ print("|".join(str(x) for x in (d["run"]["id"], d["run"]["complete"], d["run"]["
       d["run"]["flows"])))
 for t in d["teardown"]: print("%s|%d|%.2f" % (t["teardown"], t["flows"], t["share"]))
 for a in d["anomalies"]: print("%s|%d|%d" % (a["kind"], a["count"], a["flows"]))
+for c in d["rst_causes"]: print("%s|%s|%d|%d|%.2f" % (c["cause"], c["origin"], c["rsts"],
+                                                     c["flows"], c["share"]))
+for c in d["rst_sources"]: print("%s|%s|%s|%s|%d|%d" % (c["cause"], c["origin"], c["sender"],
+                                                        c["server"], c["rsts"], c["flows"]))
 ' >json.rows || fail "report json: missing keys"
     q "SELECT id, 'True', packets, flows FROM runs;
        SELECT teardown, flows, printf('%.2f', share) FROM teardown_summary
         ORDER BY flows DESC, teardown;
-       SELECT kind, count, flows FROM anomaly_summary ORDER BY count DESC, kind" >db.rows
+       SELECT kind, count, flows FROM anomaly_summary ORDER BY count DESC, kind;
+       SELECT cause, origin, count(*), count(DISTINCT flow_id),
+              printf('%.2f', 100.0 * count(*) / (SELECT count(*) FROM rsts)) FROM rsts
+        GROUP BY 1, 2 ORDER BY origin = 'other' DESC, count(*) DESC, cause, origin;
+       SELECT r.cause, r.origin, CASE r.direction WHEN 'orig' THEN f.orig_addr
+              ELSE f.resp_addr END AS sender,
+              CASE WHEN instr(f.resp_addr, ':') THEN '[' || f.resp_addr || ']:' || f.resp_port
+              ELSE f.resp_addr || ':' || f.resp_port END AS server, count(*),
+              count(DISTINCT r.flow_id) FROM rsts r JOIN flows f ON f.id = r.flow_id
+        GROUP BY 1, 2, 3, 4 ORDER BY r.origin = 'other' DESC, count(*) DESC, 1, 3, 4
+        LIMIT 10" >db.rows
     cmp -s json.rows db.rows ||
         fail "report json differs from the database: $(diff json.rows db.rows)"
 else
@@ -131,8 +171,12 @@ q "SELECT printf('teardown,%s,,%d,,%.2f', teardown, flows, share) FROM teardown_
    ORDER BY flows DESC, teardown" >db.rows
 cmp -s csv.rows db.rows || fail "report csv teardown rows: $(diff csv.rows db.rows)"
 grep -qx "run,complete,,1,," csv.txt || fail "report csv: run,complete"
-grep -qx "anomalies,rst_with_data,,1,1,10.00" csv.txt || fail "report csv: anomalies row"
+grep -qx "anomalies,rst_with_data,,1,1,8.33" csv.txt || fail "report csv: anomalies row"
 grep -qx "app_mix,TLS,graceful,12,14,85.71" csv.txt || fail "report csv: app_mix TLS graceful"
+grep -qx "rst_causes,injected,other,2,2,16.67" csv.txt || fail "report csv: rst_causes row"
+grep -qx "rst_sources,198.51.100.5>198.51.100.5:22,injected/other,1,1," csv.txt ||
+    fail "report csv: rst_sources row"
+[ "$(grep -c '^rst_sources,' csv.txt)" = 10 ] || fail "report csv: rst_sources not limited to --top"
 
 # ---- report: runs --------------------------------------------------------------------------
 run "report --run 2 of 1" "$FINSCOPE" report demo.db --run 2
@@ -206,6 +250,20 @@ expect_rc 0
 grep -A1 -E -- '\|<-+ RST seq=3001293 len=0 -+\|$' out >mark || true
 grep -qF "! rst_seq_out_of_window: expected seq in [1592591629,1592655885), observed seq=1595591629" \
     mark || fail "show blind reset: no mark under the RST arrow: $(cat mark)"
+# ... then why it was sent: the server kept sending after "its" RST (docs/teardown.md)
+grep -A8 -E -- '\|<-+ RST seq=3001293 len=0 -+\|$' out >mark || true
+grep -qF "~ reset: injected, origin other; seq out_of_window; ttl 64, ip id 0x" mark ||
+    fail "show blind reset: no ~ line: $(cat mark)"
+grep -qF "! rst_spoofed: expected nothing from the host after, observed 8 new segments after" \
+    mark || fail "show blind reset: no rst_spoofed mark: $(cat mark)"
+grep -qE "host sent [0-9]+ new segments after it" mark || fail "show blind reset: no evidence"
+run "show refused" "$FINSCOPE" show demo.db "$(flow_of 50040)"
+expect_rc 0
+has "^  reset      by a RST of cause refused, origin unknown (marked ~ below)$"
+grep -A2 -E -- '\|<-+ RST,ACK seq=0 ack=1 len=0 -+\| CLOSED$' out |
+    grep -qF "~ reset: refused, origin unknown; seq exact; ttl 64" ||
+    fail "show refused: no ~ line under the RST"
+has_fixed "(answers the peer's SYN: nothing listening; the host sent 0 other packets: too few"
 run "show challenge ACK" "$FINSCOPE" show demo.db "$(flow_of 52883)"
 expect_rc 0
 grep -Eq "! rst_seq_inexact: expected seq=[0-9]+, observed seq=[0-9]+, challenge ACK followed" out ||
@@ -214,6 +272,9 @@ run "show late RST" "$FINSCOPE" show demo.db "$(flow_of 50120)"
 expect_rc 0
 grep -A1 -E -- '\|<-+ RST seq=[0-9]+ len=0 -+\|$' out | grep -q "! rst_after_close" ||
     fail "show late RST: no rst_after_close mark under the server's RST"
+grep -A4 -E -- '\|<-+ RST seq=[0-9]+ len=0 -+\|$' out |
+    grep -qF "~ reset: no_connection, origin endpoint; seq not judged" ||
+    fail "show late RST: no ~ line for the late RST"
 run "show RST with data" "$FINSCOPE" show demo.db "$(flow_of 50071)"
 expect_rc 0
 has_fixed "! rst_with_data: expected len=0, observed len=28"
@@ -285,19 +346,29 @@ expect_eq "jsonl lines" "$(wc -l <out | tr -d ' ')" "$nflows"
 if [ $have_python = 1 ]; then
     python3 -c '
 import json
-n = total = 0
+n = total = rsts = 0
 for line in open("out"):
     o = json.loads(line)
     assert o["anomaly_count"] == len(o["anomalies"]), o["id"]
-    total += len(o["anomalies"]); n += 1
+    # every RST has a row; late ones (after the flow was written) are not in its counts
+    assert o["orig_rsts"] is None or o["orig_rsts"] + o["resp_rsts"] <= len(o["rsts"]), o["id"]
+    assert o["orig_rsts"] is None or len(o["rsts"]) - o["orig_rsts"] - o["resp_rsts"] == \
+        (o["orig_port"] == 50120), o["id"]
+    total += len(o["anomalies"]); n += 1; rsts += len(o["rsts"])
     if o["orig_port"] == 51022:
         a = o["anomalies"][0]
         print(o["teardown"], a["kind"], a["direction"], a["expected"], a["observed"])
-print(n, total)
+        r = o["rsts"][0]
+        print(r["direction"], r["acceptable"], r["cause"], r["origin"], r["has_ack"],
+              r["ip_id"] is not None, r["silence"], r["evidence"].startswith("no other cause"))
+print(n, total, rsts)
 ' >jsonl.check || fail "jsonl does not parse: $(head -c 300 out)"
+    # the SSH session's blind reset attempt: out of window, and its purported sender kept
+    # sending after it (docs/teardown.md): injected, origin other
     expect_eq "jsonl content" "$(cat jsonl.check)" \
         "open rst_seq_out_of_window resp seq in [1592591629,1592655885) seq=1595591629
-$nflows 10"
+resp out_of_window injected other False True None True
+$nflows 12 $(q "SELECT count(*) FROM rsts")"
 fi
 
 run "export csv" "$FINSCOPE" export demo.db --format csv -o flows.csv
@@ -316,7 +387,7 @@ cp demo.db odd.db
                 app_proto = 'X' || char(9) || 'Y\\', history = cast(x'41ff' AS TEXT)
                 WHERE orig_port = 50001" || fail "sqlq update"
 "$FINSCOPE" export odd.db --format csv -o odd.csv || fail "csv of odd text"
-grep -q ',"a,""b""$' odd.csv && grep -q '^c",.*,F[0-9A-Za-z]*,' odd.csv ||
+grep -q ',"a,""b""$' odd.csv && grep -q '^c",[0-9a-z_.,]*,F[0-9A-Za-z]*,' odd.csv ||
     fail "csv quoting: $(grep -A1 '"a,' odd.csv)"
 if [ $have_python = 1 ]; then
     python3 -c '

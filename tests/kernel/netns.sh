@@ -12,6 +12,12 @@
 #                         ${FSK_PREFIX}-r forwards (IPv4 and IPv6), so nftables there gives real
 #                         middleboxes and real loss (fsk_router_nft); see below
 #   fsk_router_nft RULES  loads an nftables ruleset (text, as `nft -f -` reads it) in the router
+#   fsk_routed_scenarios  the scenarios that need the router (same columns as fsk_scenarios)
+#   fsk_router_prepare NAME WORKDIR / fsk_router_finish NAME WORKDIR
+#                         sets up / takes down the router's part of a routed scenario: for
+#                         v4_idle_timeout a conntrack firewall that forgets an established
+#                         connection after 2 s of silence and resets what it no longer knows;
+#                         for v4_injected tests/tools/kinject forging a RST (KINJECT = its path)
 #   fsk_cleanup           kills every peer still running (FSK_WORK = the WORKDIR given to
 #                         fsk_run), deletes both namespaces
 #   fsk_scenarios         prints the scenario table: NAME FAMILY SCENARIO SERVER_PORT CLIENT_PORT
@@ -55,6 +61,11 @@ fsk_cleanup() {
     if [ -n "${FSK_WORK:-}" ]; then
         fsk_kill_held "$FSK_WORK"
         fsk_kill_listed "$FSK_WORK/all.pids"
+        if [ -f "$FSK_WORK/kinject.pid" ]; then
+            pid=$(cat "$FSK_WORK/kinject.pid")
+            grep -q kinject "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null
+            rm -f "$FSK_WORK/kinject.pid"
+        fi
     fi
     ip netns del "$FSK_A" >/dev/null 2>&1
     ip netns del "$FSK_B" >/dev/null 2>&1
@@ -65,6 +76,21 @@ fsk_cleanup() {
 # MAC address of interface $2 in namespace $1.
 fsk_mac() {
     ip netns exec "$1" cat "/sys/class/net/$2/address"
+}
+
+# The "forget" scenarios destroy a server socket (SOCK_DESTROY, as `ss -K`) whose RST must
+# not reach the wire: the server namespace drops RSTs with the socket's mark 0x77
+# (tests/tools/kpeer.c). They run only where the kernel can destroy sockets
+# (CONFIG_INET_DIAG_DESTROY) and nft exists: fsk_setup sets FSK_FORGET=1 then.
+fsk_forget_setup() {
+    FSK_FORGET=0
+    command -v nft >/dev/null 2>&1 || return 0
+    ip netns exec "$FSK_B" "$KPEER" can-destroy 2>/dev/null || return 0
+    printf '%s\n' 'table inet fsk_forget {' ' chain out {' \
+        '  type filter hook output priority 0; policy accept;' \
+        '  meta mark 0x77 tcp flags & rst == rst drop' ' }' '}' |
+        ip netns exec "$FSK_B" nft -f - || return 0
+    FSK_FORGET=1
 }
 
 fsk_setup() {
@@ -92,6 +118,7 @@ fsk_setup() {
         ip netns exec "$FSK_A" ethtool -K "$FSK_IF_A" tso off gso off gro off >/dev/null 2>&1
         ip netns exec "$FSK_B" ethtool -K "$FSK_IF_B" tso off gso off gro off >/dev/null 2>&1
     fi
+    fsk_forget_setup
     return 0
 }
 
@@ -160,7 +187,67 @@ v6_unread          6 unread          7107 41107
 v6_refused         6 refused         7108 41108
 v6_open            6 open            7109 41109
 v4_mixed           4 mixed           7010 42000
+v4_after_close     4 after_close     7012 41012
+v6_after_close     6 after_close     7112 41112
 EOF
+    [ "${FSK_FORGET:-0}" = 1 ] || return 0
+    cat <<'EOF'
+v4_forget          4 forget          7013 41013
+v6_forget          6 forget          7113 41113
+EOF
+}
+
+fsk_routed_scenarios() {
+    cat <<'EOF'
+v4_idle_timeout    4 idle            7014 41014
+v4_injected        4 stream          7015 41015
+EOF
+}
+
+# v4_idle_timeout: conntrack forgets an established connection after 2 s without packets
+# (nf_conntrack_tcp_timeout_established), no longer picks connections up mid-stream
+# (nf_conntrack_tcp_loose = 0), so the client's segment after the silence is invalid, and
+# `reject with tcp reset` answers it, to the client, in the server's name (the kernel's
+# nf_send_reset: TTL 64, IP ID 0, DF; seq = the segment's ack, no ACK flag).
+# v4_injected: kinject on the router's server side forges an exact RST+ACK towards the client
+# after the server's 5th data segment.
+fsk_router_prepare() {
+    case $1 in
+    v4_idle_timeout)
+        command -v nft >/dev/null 2>&1 || return 1
+        fsk_router_nft 'table ip fsk_idle {
+ chain guard {
+  type filter hook forward priority 0; policy accept;
+  ct state invalid reject with tcp reset
+ }
+}' || return 1
+        ip netns exec "$FSK_R" sysctl -q -w net.netfilter.nf_conntrack_tcp_loose=0 \
+            net.netfilter.nf_conntrack_tcp_timeout_established=2 >/dev/null || return 1
+        ;;
+    v4_injected)
+        ip netns exec "$FSK_R" "$KINJECT" fsk-rb "$FSK_V4_B" 7015 "$FSK_V4_A" 41015 5 \
+            >"$2/kinject.out" 2>"$2/kinject.err" &
+        echo $! >"$2/kinject.pid"
+        fsk_wait_line "$2/kinject.out" ready "$(cat "$2/kinject.pid")" ||
+            { echo "kinject did not start: $(head -2 "$2/kinject.err")"; return 1; }
+        ;;
+    esac
+    return 0
+}
+
+fsk_router_finish() {
+    case $1 in
+    v4_idle_timeout)
+        ip netns exec "$FSK_R" nft delete table ip fsk_idle >/dev/null 2>&1
+        ;;
+    v4_injected)
+        pid=$(cat "$2/kinject.pid" 2>/dev/null)
+        wait "$pid" 2>/dev/null
+        grep -qx injected "$2/kinject.out" ||
+            { echo "kinject did not inject: $(head -2 "$2/kinject.err")"; return 1; }
+        ;;
+    esac
+    return 0
 }
 
 # fsk_wait_line FILE WORD PID: waits until FILE has the line WORD; fails if PID exits first

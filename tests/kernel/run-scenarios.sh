@@ -9,8 +9,12 @@
 # in fsk-a with the filter 'tcp' (IPv6 neighbour/MLD chatter is left out), waits for "ready",
 # runs the scenario until both peers are done, waits 0.2 s for the last ACK, stops kcap with
 # SIGINT, and only then kills the peers that hold connections open (so those stay open in the
-# capture). The namespaces are deleted on exit, also on failure or interruption.
-# Environment: TOOLS = directory with kpeer and kcap (default build/tests).
+# capture). Then the same for the routed scenarios (fsk_routed_scenarios: a router namespace
+# between client and server, with a middlebox on it: fsk_router_prepare), still captured at
+# the client, as a sensor would. The namespaces are deleted on exit, also on failure or
+# interruption. The "forget" scenarios run only where the kernel can destroy sockets (netns.sh,
+# FSK_FORGET); a scenario that cannot run here is reported as skipped.
+# Environment: TOOLS = directory with kpeer, kcap and kinject (default build/tests).
 # Exit 0 when every scenario ran as expected, 1 otherwise, 77 when netns cannot be used here.
 
 set -u
@@ -23,7 +27,8 @@ out=$1; shift
 TOOLS=${TOOLS:-$root/build/tests}
 KPEER=$TOOLS/kpeer
 KCAP=$TOOLS/kcap
-for t in "$KPEER" "$KCAP"; do
+KINJECT=$TOOLS/kinject
+for t in "$KPEER" "$KCAP" "$KINJECT"; do
     [ -x "$t" ] || { echo "no $t (build it first)" >&2; exit 1; }
 done
 fsk_netns_ok || { echo "needs root and working 'ip netns'"; exit 77; }
@@ -70,10 +75,29 @@ capture_one() {
 fsk_setup || { echo "cannot set up the namespaces"; exit 1; }
 failed=0; ran=0
 fsk_scenarios >"$FSK_WORK/table"
+[ "$FSK_FORGET" = 1 ] ||
+    echo "forget scenarios skipped: this kernel cannot destroy sockets (or no nft)"
 while read -r name fam scen sport cport; do
     wanted "$name" "$@" || continue
     ran=$((ran + 1))
     capture_one "$name" "$fam" "$scen" "$sport" "$cport" </dev/null || failed=$((failed + 1))
 done <"$FSK_WORK/table"
+
+fsk_routed_scenarios >"$FSK_WORK/routed"
+while read -r name fam scen sport cport; do
+    wanted "$name" "$@" || continue
+    ran=$((ran + 1))
+    if ! fsk_setup_routed; then
+        echo "$name: cannot set up the routed namespaces"; failed=$((failed + 1)); continue
+    fi
+    if ! fsk_router_prepare "$name" "$FSK_WORK" </dev/null; then
+        echo "$name: skipped (the router's middlebox cannot be set up here)"; ran=$((ran - 1))
+        continue
+    fi
+    rc=0
+    capture_one "$name" "$fam" "$scen" "$sport" "$cport" </dev/null || rc=1
+    fsk_router_finish "$name" "$FSK_WORK" </dev/null || rc=1
+    failed=$((failed + rc))
+done <"$FSK_WORK/routed"
 echo "kernel scenarios: $ran run, $failed failed"
 [ "$failed" -eq 0 ]

@@ -486,7 +486,7 @@ static void link_header(uint8_t *at, const struct cw_link *l, uint16_t ethertype
 }
 
 size_t cw_ip_header(uint8_t *at, const struct cw_addr *src, const struct cw_addr *dst,
-                    uint8_t proto, uint16_t ip_id, size_t l4len)
+                    uint8_t proto, uint16_t ip_id, uint8_t ttl, size_t l4len)
 {
     if (src->family == 4) {
         memset(at, 0, IP4_HLEN);
@@ -494,7 +494,7 @@ size_t cw_ip_header(uint8_t *at, const struct cw_addr *src, const struct cw_addr
         be16(at + 2, (uint16_t)(IP4_HLEN + l4len));
         be16(at + 4, ip_id);
         be16(at + 6, 0x4000);   /* DF */
-        at[8] = 64;
+        at[8] = ttl;
         at[9] = proto;
         memcpy(at + 12, src->b, 4);
         memcpy(at + 16, dst->b, 4);
@@ -505,7 +505,7 @@ size_t cw_ip_header(uint8_t *at, const struct cw_addr *src, const struct cw_addr
     at[0] = 0x60;
     be16(at + 4, (uint16_t)l4len);
     at[6] = proto;
-    at[7] = 64;
+    at[7] = ttl;
     memcpy(at + 8, src->b, 16);
     memcpy(at + 24, dst->b, 16);
     return IP6_HLEN;
@@ -540,14 +540,22 @@ static size_t frame_layout(size_t cap, const struct cw_link *l, const struct cw_
 }
 
 static void frame_finish(uint8_t *buf, const struct cw_link *l, const struct cw_addr *src,
-                         const struct cw_addr *dst, uint8_t proto, uint16_t ip_id, size_t l4len)
+                         const struct cw_addr *dst, uint8_t proto, uint16_t ip_id, uint8_t ttl,
+                         size_t l4len)
 {
     link_header(buf, l, src->family == 4 ? ETHERTYPE_IP4 : ETHERTYPE_IP6);
-    cw_ip_header(buf + link_hlen(l), src, dst, proto, ip_id, l4len);
+    cw_ip_header(buf + link_hlen(l), src, dst, proto, ip_id, ttl, l4len);
 }
 
 size_t cw_frame_tcp(uint8_t *buf, size_t cap, const struct cw_link *l, const struct cw_addr *src,
                     const struct cw_addr *dst, uint16_t ip_id, const struct cw_tcp *t)
+{
+    return cw_frame_tcp_ttl(buf, cap, l, src, dst, ip_id, CW_DEFAULT_TTL, t);
+}
+
+size_t cw_frame_tcp_ttl(uint8_t *buf, size_t cap, const struct cw_link *l,
+                        const struct cw_addr *src, const struct cw_addr *dst, uint16_t ip_id,
+                        uint8_t ttl, const struct cw_tcp *t)
 {
     uint8_t opts[TCP_MAX_OPTS];
     int olen = tcp_options(&t->opt, opts);
@@ -570,7 +578,7 @@ size_t cw_frame_tcp(uint8_t *buf, size_t cap, const struct cw_link *l, const str
     if (t->len)
         memcpy(tcp + hlen, t->payload, t->len);
     be16(tcp + 16, l4_checksum(src, dst, IPPROTO_NUM_TCP, tcp, hlen + t->len));
-    frame_finish(buf, l, src, dst, IPPROTO_NUM_TCP, ip_id, hlen + t->len);
+    frame_finish(buf, l, src, dst, IPPROTO_NUM_TCP, ip_id, ttl, hlen + t->len);
     return total;
 }
 
@@ -593,7 +601,8 @@ size_t cw_frame_udp(uint8_t *buf, size_t cap, const struct cw_link *l, const str
         memcpy(udp + UDP_HLEN, payload, len);
     uint16_t ck = l4_checksum(src, dst, IPPROTO_NUM_UDP, udp, UDP_HLEN + (size_t)len);
     be16(udp + 6, ck ? ck : 0xffff);
-    frame_finish(buf, l, src, dst, IPPROTO_NUM_UDP, ip_id, UDP_HLEN + (size_t)len);
+    frame_finish(buf, l, src, dst, IPPROTO_NUM_UDP, ip_id, CW_DEFAULT_TTL,
+                 UDP_HLEN + (size_t)len);
     return total;
 }
 
@@ -607,6 +616,7 @@ static void end_defaults(struct conv_end *e, uint32_t isn, uint8_t mac_last)
     e->ts = false;
     e->tsval = 100000u + mac_last * 1000u;
     e->ip_id = (uint16_t)(mac_last * 0x1000u + 1);
+    e->ttl = CW_DEFAULT_TTL;
     static const uint8_t base[6] = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x00};
     memcpy(e->mac, base, 6);
     e->mac[5] = mac_last;
@@ -700,7 +710,8 @@ void conv_raw_tcp(struct conv *c, enum conv_dir d, const struct cw_tcp *t)
     }
     struct cw_link l = conv_link(c, d);
     uint8_t buf[CW_MAX_FRAME];
-    size_t n = cw_frame_tcp(buf, sizeof buf, &l, &from->addr, &to->addr, from->ip_id++, &seg);
+    size_t n = cw_frame_tcp_ttl(buf, sizeof buf, &l, &from->addr, &to->addr, from->ip_id++,
+                                from->ttl, &seg);
     conv_write(c, d, buf, n);
 }
 

@@ -44,6 +44,7 @@
 #define CW_SNAPLEN 262144u
 #define CW_MAX_FRAME 4096u           /* largest frame the builders make */
 #define CW_MAX_VLAN 4
+#define CW_DEFAULT_TTL 64            /* IPv4 TTL / IPv6 hop limit unless a conversation says */
 
 /* ---- pcap file ------------------------------------------------------------------------------- */
 
@@ -159,14 +160,18 @@ struct cw_tcp_opts cw_no_opts(void);
  * the arguments are inconsistent (address families differ, unknown link type). */
 size_t cw_frame_tcp(uint8_t *buf, size_t cap, const struct cw_link *l, const struct cw_addr *src,
                     const struct cw_addr *dst, uint16_t ip_id, const struct cw_tcp *t);
+/* The same with a chosen TTL (IPv4) or hop limit (IPv6); cw_frame_tcp uses CW_DEFAULT_TTL. */
+size_t cw_frame_tcp_ttl(uint8_t *buf, size_t cap, const struct cw_link *l,
+                        const struct cw_addr *src, const struct cw_addr *dst, uint16_t ip_id,
+                        uint8_t ttl, const struct cw_tcp *t);
 size_t cw_frame_udp(uint8_t *buf, size_t cap, const struct cw_link *l, const struct cw_addr *src,
                     const struct cw_addr *dst, uint16_t ip_id, uint16_t sport, uint16_t dport,
                     const uint8_t *payload, uint32_t len);
 
-/* The IPv4 (with checksum) or IPv6 header of a packet carrying l4len bytes of protocol
- * `proto`, at `at`; returns its length (20 or 40). */
+/* The IPv4 (with checksum; DF set) or IPv6 header of a packet carrying l4len bytes of protocol
+ * `proto` with this TTL / hop limit, at `at`; returns its length (20 or 40). */
 size_t cw_ip_header(uint8_t *at, const struct cw_addr *src, const struct cw_addr *dst,
-                    uint8_t proto, uint16_t ip_id, size_t l4len);
+                    uint8_t proto, uint16_t ip_id, uint8_t ttl, size_t l4len);
 
 /* ---- encapsulations (capwriter_encap.c) ------------------------------------------------------ */
 
@@ -249,7 +254,8 @@ struct conv_end {
     bool ts;                    /* put a timestamps option on every segment */
     uint32_t tsval;             /* its next tsval (advances by one per segment) */
     uint32_t ts_recent;         /* last tsval seen from the peer, echoed */
-    uint16_t ip_id;
+    uint16_t ip_id;             /* IPv4 ID of its next segment (advances by one per segment) */
+    uint8_t ttl;                /* TTL / hop limit of its segments (CW_DEFAULT_TTL) */
 };
 
 struct conv {

@@ -387,7 +387,7 @@ static bool write_header(uint8_t *at, const struct cw_layer *l, const struct inn
     case CW_ENC_RADIOTAP: case CW_ENC_PPI:
         return radio_header(at, l, in);
     case CW_ENC_IP:
-        cw_ip_header(at, &l->src, &l->dst, ip_protocol(in), 0x77, in->len);
+        cw_ip_header(at, &l->src, &l->dst, ip_protocol(in), 0x77, CW_DEFAULT_TTL, in->len);
         return ip_protocol(in) != 0 && l->src.family == l->dst.family;
     case CW_ENC_UDP:
         be16(at, l->sport);

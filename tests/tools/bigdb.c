@@ -11,7 +11,9 @@
  * fin_retransmitted, rst_after_close), 8 rst_responder (60-67; 60 and 64 first send an inexact
  * RST answered by a challenge ACK, 64 then gets data after the RST), 5 rst_originator,
  * 5 rejected, 4 unanswered, 4 open, 3 half_closed, 2 abnormal (a FIN never acknowledged) and
- * 9 UDP (DNS) flows.
+ * 9 UDP (DNS) flows. Every RST has its rsts row: aborts by the endpoint, refusals of origin
+ * unknown, the late RSTs after_close, and one rst_responder flow in 16 (i % 16 == 4) ended by an
+ * injected RST (origin other).
  * Clients 10.a.b.c (20,000 of them), 400 servers 198.18.x.y with names svcNNN.example.com on
  * 443 (TLS), 80 (HTTP) or 22 (SSH); one hour of traffic from 2026-01-01T00:00:00Z.
  */
@@ -47,6 +49,8 @@ struct build {
     size_t nev;
     struct anomaly_record an[4];
     size_t nan;
+    struct rst_record rst[4];
+    size_t nrst;
     uint32_t nxt[2];
     int64_t t;
     uint64_t pkt;
@@ -68,8 +72,23 @@ static void seg(struct build *b, int dir, uint8_t flags, uint32_t len, enum tcp_
     b->f.ip_bytes[dir] += len + 40;
     if (flags & TCP_FIN)
         b->f.fins[dir]++;
-    if (flags & TCP_RST)
+    if (flags & TCP_RST) {
         b->f.rsts[dir]++;
+        b->rst[b->nrst++] = (struct rst_record){
+            .ts_us = b->t, .packet = b->pkt, .dir = (uint8_t)dir, .flags = flags, .ttl = 64,
+            .acceptable = RA_EXACT, .cause = RC_ABORT, .origin = RO_ENDPOINT, .ip_id = 0,
+            .seq = e->seq, .ack = e->ack, .silence_us = -1, .evidence = "sent with data unread"};
+    }
+}
+
+/* The last RST ended the flow: its cause and origin are the flow's. */
+static void ended_by_rst(struct build *b, enum rst_cause c, enum rst_origin o)
+{
+    struct rst_record *r = &b->rst[b->nrst - 1];
+    r->cause = (uint8_t)c;
+    r->origin = (uint8_t)o;
+    b->f.rst_cause = rst_cause_name(c);
+    b->f.rst_origin = rst_origin_name(o);
 }
 
 /* Payload that changes no state: counted, not an event. */
@@ -130,6 +149,8 @@ static void graceful(struct build *b, uint64_t i)
     if (i % 50 == 0) {
         seg(b, DIR_RESP, TCP_RST, 0, ST_TIME_WAIT, ST_CLOSED);
         anomaly(b, AN_RST_AFTER_CLOSE, "no segment after the close", "RST");
+        b->rst[b->nrst - 1].cause = RC_AFTER_CLOSE;
+        b->rst[b->nrst - 1].acceptable = RA_NONE;
     }
     b->f.close_start_ts_us = b->ev[3].ts_us;
     b->f.close_end_ts_us = b->t;
@@ -155,6 +176,9 @@ static void rst_resp(struct build *b, uint64_t i)
         seg(b, DIR_ORIG, TCP_PSH | TCP_ACK, 120, ST_CLOSED, ST_CLOSED);
         anomaly(b, AN_DATA_AFTER_RST, "", "len=120");
     }
+    if (b->nrst > 1)
+        b->rst[0].acceptable = RA_IN_WINDOW;
+    ended_by_rst(b, i % 16 == 4 ? RC_INJECTED : RC_ABORT, i % 16 == 4 ? RO_OTHER : RO_ENDPOINT);
     verdict(b, "rst_responder", "responder", "RSTR", "ShADdr");
 }
 
@@ -167,11 +191,13 @@ static void build_tcp(struct build *b, enum kind k, uint64_t i)
         handshake(b);
         seg(b, DIR_ORIG, TCP_RST | TCP_ACK, 0, ST_CLOSED, ST_CLOSED);
         b->f.close_start_ts_us = b->f.close_end_ts_us = b->t;
+        ended_by_rst(b, RC_ABORT, RO_ENDPOINT);
         verdict(b, "rst_originator", "originator", "RSTO", "ShADdR");
         break;
     case K_REJECTED:
         seg(b, DIR_ORIG, TCP_SYN, 0, ST_SYN_SENT, ST_LISTEN);
         seg(b, DIR_RESP, TCP_RST | TCP_ACK, 0, ST_CLOSED, ST_CLOSED);
+        ended_by_rst(b, RC_REFUSED, RO_UNKNOWN);
         verdict(b, "rejected", "responder", "REJ", "Sr");
         break;
     case K_UNANSWERED:
@@ -287,7 +313,7 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; rc == 0 && b && i < n; i++) {
         build_flow(b, i);
         int64_t id;
-        rc = s.flow(s.ctx, &b->f, b->ev, b->nev, b->an, b->nan, &id);
+        rc = s.flow(s.ctx, &b->f, b->ev, b->nev, b->an, b->nan, b->rst, b->nrst, &id);
         t.packets += b->f.pkts[0] + b->f.pkts[1];
         t.bytes += b->f.ip_bytes[0] + b->f.ip_bytes[1] + 14 * (b->f.pkts[0] + b->f.pkts[1]);
         if (b->f.last_ts_us > t.last_pkt_us)

@@ -23,6 +23,23 @@
  *                     the scenario of index i % 9 in the order above; its "refused" ones go to
  *                     PORT + 1, where nothing listens. The server derives each connection's
  *                     scenario from the peer's source port.
+ * Why a RST was sent (docs/teardown.md; single connections only):
+ *   after_close       the server closes after its reply (orphaned, FIN_WAIT_2); the client
+ *                     reads to EOF, then writes: the orphan answers the new data with a RST
+ *   forget            the server replies, waits until it is acknowledged, then destroys its
+ *                     socket (SOCK_DESTROY, as `ss -K`; the RST this sends carries the socket's
+ *                     mark 0x77, which an nftables rule in the server's namespace drops:
+ *                     netns.sh); the client writes 300 ms later: the server's kernel has no
+ *                     connection and answers with a RST. The server exits 3 when the kernel
+ *                     cannot destroy sockets (no CONFIG_INET_DIAG_DESTROY).
+ *   idle              the client writes a second request after 3 s of silence; the server
+ *                     holds its side open (a middlebox between them resets: netns.sh)
+ *   stream            the server sends 20 chunks of 1000 bytes, each once the last is
+ *                     acknowledged and 20 ms have passed; the client reads until reset (a
+ *                     forged RST: tests/tools/kinject.c); the server stops when its writes
+ *                     fail with ECONNRESET or EPIPE (the client's kernel answering the next
+ *                     chunk with a RST)
+ *   kpeer can-destroy exits 0 when this kernel can destroy sockets (SOCK_DESTROY), 1 if not
  *
  * Synchronisation is by data only (read the whole request, reply, wait for EOF or for the reply
  * to be acknowledged), so the packets are the same every run. Output on stdout, for the script:
@@ -47,6 +64,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -72,13 +92,19 @@ enum scenario {
     SC_UNREAD,
     SC_REFUSED,
     SC_OPEN,
-    SC_COUNT,    /* number of single scenarios */
+    SC_COUNT,    /* number of single scenarios that "mixed" mixes */
     SC_MIXED = SC_COUNT,
+    SC_AFTER_CLOSE,
+    SC_FORGET,
+    SC_IDLE,
+    SC_STREAM,
+    SC_ALL,      /* number of scenario names */
 };
 
 static const char *const SCENARIO_NAMES[] = {
     "graceful_client", "graceful_server", "halfclose_data", "halfclose_open", "abort_client",
     "abort_server",    "unread",          "refused",        "open",           "mixed",
+    "after_close",     "forget",          "idle",           "stream",
 };
 
 #define REQ_LEN 64
@@ -89,6 +115,11 @@ static const char *const SCENARIO_NAMES[] = {
 #define MIXED_BASE_PORT 42000
 #define SINGLE_BASE_PORT 41001
 #define RESET_WAIT_S 5       /* a RST comes at once or never: it is not retransmitted */
+#define FORGET_MARK 0x77  /* SO_MARK of the socket "forget" destroys (netns.sh drops its RST) */
+#define IDLE_GAP_S 3      /* "idle": longer than the router's established timeout (2 s) */
+#define STREAM_CHUNKS 20
+#define STREAM_CHUNK 1000
+#define STREAM_PAUSE_MS 20
 
 /* From the environment (KPEER_TIMEOUT_S, KPEER_LOSSY); set once in main, read by the threads. */
 static int io_timeout_s = IO_TIMEOUT_S;
@@ -121,7 +152,7 @@ struct opts {
 
 static int parse_scenario(const char *name, enum scenario *out)
 {
-    for (int i = 0; i <= SC_MIXED; i++) {
+    for (int i = 0; i < SC_ALL; i++) {
         if (strcmp(name, SCENARIO_NAMES[i]) == 0) {
             *out = (enum scenario)i;
             return 0;
@@ -294,6 +325,115 @@ static int wait_readable(int fd)
     return n == 1 ? 0 : -1;
 }
 
+static void sleep_ms(long ms)
+{
+    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
+/* Until everything sent is acknowledged: 0; the connection was reset: 1 (errno the socket's
+ * error); -1 after 5 s. */
+static int wait_acked_or_reset(int fd)
+{
+    for (int i = 0; i < io_timeout_s * 1000; i++) {
+        struct pollfd p = {.fd = fd, .events = 0};
+        if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP))) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            errno = err;
+            return 1;
+        }
+        int pending = 0;
+        if (ioctl(fd, SIOCOUTQ, &pending) != 0)
+            return -1;
+        if (pending == 0)
+            return 0;
+        sleep_ms(1);
+    }
+    errno = ETIMEDOUT;
+    return -1;
+}
+
+/* Sets the address fields of a sock_diag id from a socket address. */
+static void diag_addr(const struct sockaddr_storage *ss, __be16 *port, __be32 addr[4])
+{
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+        *port = v4->sin_port;
+        memcpy(addr, &v4->sin_addr, 4);
+    } else {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+        *port = v6->sin6_port;
+        memcpy(addr, &v6->sin6_addr, 16);
+    }
+}
+
+/* Destroys the TCP socket fd in the kernel, as `ss -K` does (SOCK_DESTROY, which needs
+ * CONFIG_INET_DIAG_DESTROY): a connected one sends a RST and forgets the connection. 0, or -1
+ * with errno (EOPNOTSUPP when the kernel cannot). */
+static int destroy_socket(int fd)
+{
+    struct sockaddr_storage me, peer;
+    socklen_t ml = sizeof me, pl = sizeof peer;
+    memset(&peer, 0, sizeof peer);
+    if (getsockname(fd, (struct sockaddr *)&me, &ml) != 0)
+        return -1;
+    if (getpeername(fd, (struct sockaddr *)&peer, &pl) != 0)
+        peer.ss_family = me.ss_family;          /* a listener: no peer */
+    struct {
+        struct nlmsghdr nh;
+        struct inet_diag_req_v2 r;
+    } req;
+    memset(&req, 0, sizeof req);
+    req.nh.nlmsg_len = sizeof req;
+    req.nh.nlmsg_type = SOCK_DESTROY;
+    req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    req.r.sdiag_family = (uint8_t)me.ss_family;
+    req.r.sdiag_protocol = IPPROTO_TCP;
+    req.r.idiag_states = ~0u;
+    diag_addr(&me, &req.r.id.idiag_sport, req.r.id.idiag_src);
+    diag_addr(&peer, &req.r.id.idiag_dport, req.r.id.idiag_dst);
+    req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+    int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (nl < 0)
+        return -1;
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    char buf[512];
+    int rc = -1;
+    if (sendto(nl, &req, sizeof req, 0, (struct sockaddr *)&kernel, sizeof kernel) ==
+        (ssize_t)sizeof req) {
+        ssize_t n = recv(nl, buf, sizeof buf, 0);
+        const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+        if (n >= (ssize_t)(sizeof *h + sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR) {
+            int err = -((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+            rc = err ? -1 : 0;
+            errno = err;
+        } else {
+            errno = EPROTO;
+        }
+    }
+    int saved = errno;
+    close(nl);
+    errno = saved;
+    return rc;
+}
+
+/* kpeer can-destroy: does this kernel destroy sockets? (Tries a listener on 127.0.0.1.) */
+static int can_destroy(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1) != 0)
+        return 1;
+    int rc = destroy_socket(fd) == 0 ? 0 : 1;
+    if (rc)
+        fprintf(stderr, "kpeer: SOCK_DESTROY: %s\n", strerror(errno));
+    close(fd);
+    return rc;
+}
+
 static void fail(struct conn *c, const char *step)
 {
     snprintf(c->err, sizeof c->err, "%s/%u: %s: %s", SCENARIO_NAMES[c->sc],
@@ -345,6 +485,65 @@ static void server_reply_then_eof(struct conn *c, bool eof_first)
     }
     if (!eof_first)
         note(c, "eof");
+}
+
+/* after_close: reply and close (server_thread closes: FIN). forget: reply, wait for its ACK,
+ * destroy the socket (its RST, marked, is dropped). idle: reply, hold the connection. */
+static void server_reply(struct conn *c)
+{
+    int mark = FORGET_MARK;
+    if (c->sc == SC_FORGET && setsockopt(c->fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) {
+        fail(c, "SO_MARK");
+        return;
+    }
+    if (read_exact(c->fd, REQ_LEN) != 0) {
+        fail(c, "read request");
+        return;
+    }
+    if (write_all(c->fd, 'r', REPLY_LEN) != 0) {
+        fail(c, "write reply");
+        return;
+    }
+    if (c->sc == SC_AFTER_CLOSE)
+        return;
+    if (wait_acked(c->fd) != 0) {
+        fail(c, "wait for ack of reply");
+        return;
+    }
+    if (c->sc == SC_IDLE) {
+        c->hold = true;
+        return;
+    }
+    if (destroy_socket(c->fd) != 0)
+        fail(c, errno == EOPNOTSUPP ? "SOCK_DESTROY (no CONFIG_INET_DIAG_DESTROY)"
+                                    : "SOCK_DESTROY");
+}
+
+/* stream: chunks until the client's kernel resets the connection (it no longer has it). */
+static void server_stream(struct conn *c)
+{
+    if (read_exact(c->fd, REQ_LEN) != 0) {
+        fail(c, "read request");
+        return;
+    }
+    static const char chunk[STREAM_CHUNK];     /* one send: one segment (MSS 1448) */
+    for (int i = 0; i < STREAM_CHUNKS; i++) {
+        if (send(c->fd, chunk, sizeof chunk, MSG_NOSIGNAL) != (ssize_t)sizeof chunk) {
+            if (errno != ECONNRESET && errno != EPIPE)
+                fail(c, "write chunk");
+            return;
+        }
+        int rc = wait_acked_or_reset(c->fd);
+        if (rc == 1 && (errno == ECONNRESET || errno == EPIPE))
+            return;
+        if (rc != 0) {
+            fail(c, "wait for ack of chunk");
+            return;
+        }
+        sleep_ms(STREAM_PAUSE_MS);
+    }
+    errno = 0;
+    fail(c, "no reset after the last chunk");
 }
 
 static void server_conn(struct conn *c)
@@ -399,6 +598,14 @@ static void server_conn(struct conn *c)
         c->fd = -1;
         note(c, "aborted");
         return;
+    case SC_AFTER_CLOSE:
+    case SC_FORGET:
+    case SC_IDLE:
+        server_reply(c);
+        return;
+    case SC_STREAM:
+        server_stream(c);
+        return;
     default:
         errno = EINVAL;
         fail(c, "no server side");
@@ -436,6 +643,38 @@ static int client_connect(struct conn *c, const struct sockaddr_storage *to, soc
     return connect(c->fd, (const struct sockaddr *)to, len);
 }
 
+/* The peer's RST after its FIN: reads already return EOF, so the reset shows only as the
+ * socket's error (EPIPE in CLOSE_WAIT, RFC 9293 3.10.7.4 as Linux's tcp_reset sets it). */
+static void expect_reset_after_eof(struct conn *c)
+{
+    if (wait_acked_or_reset(c->fd) == 1 && (errno == EPIPE || errno == ECONNRESET))
+        return;
+    if (errno == 0)
+        errno = ETIMEDOUT;
+    fail(c, "expected a reset after the peer's FIN");
+}
+
+/* after_close: the reply to EOF, then another request; forget: the reply, 300 ms, another;
+ * idle: the reply, IDLE_GAP_S of silence, another. Each time the answer is a RST. */
+static void client_write_again(struct conn *c)
+{
+    errno = 0;
+    if (c->sc == SC_AFTER_CLOSE ? read_to_end(c->fd) != REPLY_LEN
+                                : read_exact(c->fd, REPLY_LEN) != 0) {
+        fail(c, "read reply");
+        return;
+    }
+    sleep_ms(c->sc == SC_IDLE ? IDLE_GAP_S * 1000 : c->sc == SC_FORGET ? 300 : 0);
+    if (write_all(c->fd, 'q', REQ_LEN) != 0) {
+        fail(c, "write the second request");
+        return;
+    }
+    if (c->sc == SC_AFTER_CLOSE)
+        expect_reset_after_eof(c);
+    else
+        expect_reset(c);
+}
+
 static void client_conn(struct conn *c)
 {
     if (write_all(c->fd, 'q', REQ_LEN) != 0) {
@@ -461,7 +700,13 @@ static void client_conn(struct conn *c)
         return;
     case SC_ABORT_SERVER:
     case SC_UNREAD:
+    case SC_STREAM:
         expect_reset(c);
+        return;
+    case SC_AFTER_CLOSE:
+    case SC_FORGET:
+    case SC_IDLE:
+        client_write_again(c);
         return;
     default:
         break;
@@ -648,10 +893,14 @@ int main(int argc, char **argv)
     static struct client_job jobs[MIXED_CONNS];
     struct opts o;
     memset(&o, 0, sizeof o);
+    if (argc == 2 && strcmp(argv[1], "can-destroy") == 0)
+        return can_destroy();
     if (parse_args(argc, argv, &o) != 0) {
         fprintf(stderr, "usage: kpeer server|client ADDR PORT SCENARIO [SRCPORT]\n"
+                        "       kpeer can-destroy\n"
                         "scenarios: graceful_client graceful_server halfclose_data "
-                        "halfclose_open abort_client abort_server unread refused open mixed\n");
+                        "halfclose_open abort_client abort_server unread refused open mixed "
+                        "after_close forget idle stream\n");
         return 2;
     }
     sigset_t set;

@@ -883,6 +883,327 @@ static void sc_tunnel_depth(struct cw_pcap *w)
     conv_syn(&c);
 }
 
+/* ---- why each RST was sent, and by whom (docs/teardown.md "Why each RST was sent") ------- */
+
+/* A segment from d that someone else sent in d's name: ttl and IP ID as given; d's own
+ * counter of IDs does not move (the injector is not d). */
+static void forged(struct conv *c, enum conv_dir d, uint8_t ttl, uint16_t ip_id, uint8_t flags,
+                   uint32_t seq, uint32_t ack)
+{
+    struct conv_end *e = &c->end[d];
+    uint8_t ttl0 = e->ttl;
+    uint16_t id0 = e->ip_id;
+    e->ttl = ttl;
+    e->ip_id = ip_id;
+    conv_raw(c, d, flags, seq, ack, NULL, 0);
+    e->ttl = ttl0;
+    e->ip_id = id0;
+}
+
+/* A RST (+ extra flags) from d at d.nxt, ack = the peer's nxt, with IP ID 0 (as Linux sends
+ * socketless RSTs). */
+static void rst_id0(struct conv *c, enum conv_dir d, uint8_t extra)
+{
+    uint16_t id = c->end[d].ip_id;
+    c->end[d].ip_id = 0;
+    conv_raw(c, d, (uint8_t)(TCP_RST | extra), c->end[d].nxt, c->end[!d].nxt, NULL, 0);
+    c->end[d].ip_id = id;
+}
+
+/* A server 12 hops away (TTL 52 at the capture point), the client on the same host. */
+static void far_server(struct conv *c, struct cw_pcap *w, uint16_t cport)
+{
+    tcp_conv(c, w, cport);
+    c->end[RESP].ttl = 52;
+}
+
+/* far_server, then handshake, request, response, the client's ACK. */
+static void opened_far(struct conv *c, struct cw_pcap *w, uint16_t cport)
+{
+    far_server(c, w, cport);
+    conv_handshake(c);
+    req_resp(c);
+}
+
+static void sc_rst_cause_refused(struct cw_pcap *w)
+{
+    struct conv c;
+    far_server(&c, w, 40371);                     /* SYN, RST+ACK: nothing listens */
+    conv_syn(&c);
+    conv_raw(&c, RESP, TCP_RST | TCP_ACK, 0, c.end[ORIG].nxt, NULL, 0);
+}
+
+static void sc_rst_cause_after_close(struct cw_pcap *w)
+{
+    struct conv c;
+    far_server(&c, w, 40381);                     /* the server closed; the client writes */
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_fin(&c, RESP);
+    conv_ack(&c, ORIG);
+    conv_send(&c, ORIG, PA, REQ);
+    c.end[RESP].ip_id = 0;                        /* socketless: ID 0 */
+    conv_raw(&c, RESP, TCP_RST, c.end[RESP].nxt, 0, NULL, 0);
+    opened_far(&c, w, 40382);                     /* ... its first RST reordered: 30 bytes */
+    conv_fin(&c, RESP);                           /* behind, then the exact one */
+    conv_ack(&c, ORIG);
+    conv_send(&c, ORIG, PA, REQ);
+    c.end[RESP].ip_id = 0;
+    conv_raw(&c, RESP, TCP_RST, c.end[RESP].nxt - 31, 0, NULL, 0);
+    conv_raw(&c, RESP, TCP_RST, c.end[RESP].nxt, 0, NULL, 0);
+}
+
+static void sc_rst_cause_idle_timeout(struct cw_pcap *w)
+{
+    struct conv c;
+    opened_far(&c, w, 40391);                     /* a firewall forgot it: its RST in the */
+                                                  /* server's name, TTL 63, ID 0 */
+    conv_wait(&c, 35 * SECOND);
+    conv_send(&c, ORIG, PA, REQ);
+    forged(&c, RESP, 63, 0, TCP_RST, c.end[RESP].nxt, 0);
+    far_server(&c, w, 40392);                     /* the server itself forgot it */
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_wait(&c, 40 * SECOND);
+    conv_send(&c, ORIG, PA, REQ);
+    rst_id0(&c, RESP, 0);
+    far_server(&c, w, 40393);                     /* 20 s is no idle gap (default 30 s) */
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_wait(&c, 20 * SECOND);
+    conv_send(&c, ORIG, PA, REQ);
+    rst_id0(&c, RESP, 0);
+}
+
+static void sc_rst_cause_idle_gap(struct cw_pcap *w)
+{
+    struct conv c;
+    far_server(&c, w, 40401);                     /* 6 s of silence; --idle-gap 5 */
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_wait(&c, 6 * SECOND);
+    conv_send(&c, ORIG, PA, REQ);
+    rst_id0(&c, RESP, 0);
+}
+
+static void sc_rst_cause_no_connection(struct cw_pcap *w)
+{
+    struct conv c;
+    far_server(&c, w, 40411);                     /* the server never seen: RST only */
+    c.end[ORIG].nxt = 200000;
+    c.end[RESP].nxt = 300000;
+    conv_send(&c, ORIG, PA, REQ);
+    rst_id0(&c, RESP, 0);
+    opened_far(&c, w, 40412);                     /* RST without ACK at the client's ack */
+    conv_send(&c, ORIG, PA, REQ);
+    rst_id0(&c, RESP, 0);
+    far_server(&c, w, 40413);                     /* after its abort, the client's data in */
+    conv_handshake(&c);                           /* flight: RSTs a few bytes behind */
+    req_resp(&c);
+    uint32_t at = c.end[ORIG].nxt;
+    conv_rst(&c, RESP, TCP_ACK);
+    conv_raw(&c, ORIG, PA, at, c.end[RESP].nxt - 40, "0123456789", 10);
+    conv_raw(&c, ORIG, PA, at + 10, c.end[RESP].nxt - 20, "0123456789", 10);
+    c.end[RESP].ip_id = 0;
+    conv_raw(&c, RESP, TCP_RST, c.end[RESP].nxt - 40, 0, NULL, 0);
+    conv_raw(&c, RESP, TCP_RST, c.end[RESP].nxt - 20, 0, NULL, 0);
+}
+
+static void sc_rst_cause_invalid_segment(struct cw_pcap *w)
+{
+    struct conv c;
+    opened_far(&c, w, 40421);                     /* SYN+FIN in a live connection */
+    conv_raw(&c, ORIG, TCP_SYN | TCP_FIN, c.end[ORIG].nxt, 0, NULL, 0);
+    conv_rst(&c, RESP, TCP_ACK);
+    far_server(&c, w, 40422);                     /* data beyond the server's window */
+    conv_syn_opts(&c, 7, 7);
+    conv_handshake(&c);
+    c.end[RESP].win = 1;                          /* 128 bytes */
+    conv_send(&c, RESP, PA, RSP);
+    conv_ack(&c, ORIG);
+    static char big[400];
+    memset(big, 'b', sizeof big);
+    conv_sendn(&c, ORIG, PA, big, sizeof big);
+    conv_rst(&c, RESP, TCP_ACK);
+}
+
+static void sc_rst_cause_timeout(struct cw_pcap *w)
+{
+    struct conv c;
+    opened_far(&c, w, 40431);                     /* the server stops answering */
+    uint32_t at = c.end[ORIG].nxt;
+    conv_send(&c, ORIG, PA, REQ);
+    for (int i = 0; i < 4; i++) {
+        conv_wait(&c, (int64_t)(1 << i) * SECOND);
+        conv_raw(&c, ORIG, PA, at, c.end[RESP].nxt, REQ, (uint32_t)strlen(REQ));
+    }
+    conv_rst(&c, ORIG, TCP_ACK);
+}
+
+static void sc_rst_cause_abort(struct cw_pcap *w)
+{
+    struct conv c;
+    opened_far(&c, w, 40441);                     /* the client aborts (SO_LINGER 0) */
+    conv_rst(&c, ORIG, TCP_ACK);
+    opened_far(&c, w, 40442);                     /* the server aborts after its reply */
+    conv_rst(&c, RESP, TCP_ACK);
+}
+
+static void sc_rst_cause_injected(struct cw_pcap *w)
+{
+    struct conv c;
+    opened_far(&c, w, 40451);                     /* mid-transfer, in the server's name from */
+    /* 3 hops away: an exact RST+ACK */
+    conv_send(&c, RESP, PA, RSP);
+    forged(&c, RESP, 61, 0x4242, TCP_RST | TCP_ACK, c.end[RESP].nxt, c.end[ORIG].nxt);
+}
+
+static void sc_rst_cause_unknown(struct cw_pcap *w)
+{
+    struct conv c;
+    conv_init(&c, w, "10.0.0.9", 40461, SERVER, 80);  /* one RST, nothing else */
+    conv_raw(&c, RESP, TCP_RST | TCP_ACK, 7777, 8888, NULL, 0);
+}
+
+/* An established exchange with a far server (TTL 52) and three more responses from it: the
+ * server has sent 5 packets, its IDs 4 steps of 1. */
+static void busy(struct conv *c, struct cw_pcap *w, uint16_t cport)
+{
+    opened_far(c, w, cport);
+    for (int i = 0; i < 3; i++) {
+        conv_send(c, RESP, PA, RSP);
+        conv_ack(c, ORIG);
+    }
+}
+
+static void sc_rst_origin_ttl(struct cw_pcap *w)
+{
+    struct conv c;
+    busy(&c, w, 40471);                           /* 12 hops vs the RST's 64 */
+    forged(&c, RESP, 64, c.end[RESP].ip_id, TCP_RST | TCP_ACK, c.end[RESP].nxt,
+           c.end[ORIG].nxt);
+    busy(&c, w, 40472);                           /* one hop off, the host's TTL constant */
+    forged(&c, RESP, 53, c.end[RESP].ip_id, TCP_RST | TCP_ACK, c.end[RESP].nxt,
+           c.end[ORIG].nxt);
+}
+
+static void sc_rst_origin_ip_id(struct cw_pcap *w)
+{
+    struct conv c;
+    busy(&c, w, 40481);                           /* an abort whose ID jumps by 20000 */
+    forged(&c, RESP, 52, (uint16_t)(c.end[RESP].ip_id + 20000), TCP_RST | TCP_ACK,
+           c.end[RESP].nxt, c.end[ORIG].nxt);
+    busy(&c, w, 40482);                           /* ID 0 is no evidence */
+    rst_id0(&c, RESP, TCP_ACK);
+    busy(&c, w, 40483);                           /* nor is a socketless RST's ID */
+    conv_send(&c, ORIG, PA, REQ);
+    forged(&c, RESP, 52, (uint16_t)(c.end[RESP].ip_id + 20000), TCP_RST, c.end[RESP].nxt, 0);
+    busy(&c, w, 40484);                           /* nor, after segments the capture lost */
+    c.end[RESP].nxt += 24;                        /* (the server's last 24 bytes), an ID */
+    forged(&c, RESP, 52, (uint16_t)(c.end[RESP].ip_id + 20000), TCP_RST | TCP_ACK,
+           c.end[RESP].nxt, c.end[ORIG].nxt);
+}
+
+static void sc_rst_origin_after(struct cw_pcap *w)
+{
+    struct conv c;
+    busy(&c, w, 40491);                           /* the server goes on 50 ms later */
+    forged(&c, RESP, 52, c.end[RESP].ip_id, TCP_RST | TCP_ACK, c.end[RESP].nxt,
+           c.end[ORIG].nxt);
+    conv_wait(&c, 50 * MS);
+    conv_send(&c, RESP, PA, "more data");
+    conv_ack(&c, ORIG);
+    busy(&c, w, 40492);                           /* a segment within one RTT: in flight */
+    uint32_t at = c.end[RESP].nxt;
+    conv_rst(&c, RESP, TCP_ACK);
+    conv_raw(&c, RESP, PA, at, c.end[ORIG].nxt, "x", 1);
+    far_server(&c, w, 40493);                     /* refused, then the SYN retried 500 ms */
+    conv_syn(&c);                                 /* later is accepted: a new incarnation */
+    conv_raw(&c, RESP, TCP_RST | TCP_ACK, 0, c.end[ORIG].nxt, NULL, 0);
+    conv_wait(&c, 500 * MS);
+    conv_syn(&c);
+    conv_synack(&c);
+    conv_ack(&c, ORIG);
+    req_resp(&c);
+    conv_close4(&c, ORIG);
+}
+
+static void sc_rst_origin_all(struct cw_pcap *w)
+{
+    struct conv c;
+    busy(&c, w, 40501);                           /* TTL, ID and what came after */
+    forged(&c, RESP, 64, (uint16_t)(c.end[RESP].ip_id + 30000), TCP_RST | TCP_ACK,
+           c.end[RESP].nxt, c.end[ORIG].nxt);
+    conv_wait(&c, 20 * MS);
+    conv_send(&c, RESP, PA, "more data");
+}
+
+static void sc_rst_origin_route_change(struct cw_pcap *w)
+{
+    struct conv c;
+    busy(&c, w, 40511);                           /* 52 then 53: the route changed */
+    c.end[RESP].ttl = 53;
+    conv_send(&c, RESP, PA, RSP);
+    conv_ack(&c, ORIG);
+    conv_rst(&c, RESP, TCP_ACK);
+    busy(&c, w, 40512);                           /* 52 and 53, RST at 54: off by one */
+    c.end[RESP].ttl = 53;
+    conv_send(&c, RESP, PA, RSP);
+    conv_ack(&c, ORIG);
+    c.end[RESP].ttl = 54;
+    conv_rst(&c, RESP, TCP_ACK);
+}
+
+static void sc_rst_origin_ttl_varies(struct cw_pcap *w)
+{
+    static const uint8_t ttls[] = {50, 57, 54, 60};
+    struct conv c;
+    busy(&c, w, 40521);                           /* a host behind several paths */
+    for (size_t i = 0; i < sizeof ttls; i++) {
+        c.end[RESP].ttl = ttls[i];
+        conv_send(&c, RESP, PA, RSP);
+        conv_ack(&c, ORIG);
+    }
+    c.end[RESP].ttl = 64;
+    conv_rst(&c, RESP, TCP_ACK);
+}
+
+static void sc_rst_origin_ipv6(struct cw_pcap *w)
+{
+    struct conv c;
+    conv_init(&c, w, "fd00::1", 40531, "fd00::2", 80);  /* hop limit 52 throughout */
+    c.end[RESP].ttl = 52;
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_send(&c, RESP, PA, RSP);
+    conv_ack(&c, ORIG);
+    conv_rst(&c, RESP, TCP_ACK);
+    cw_wait(w, SECOND);
+    conv_init(&c, w, "fd00::1", 40532, "fd00::2", 80);  /* the RST's hop limit is 64 */
+    c.end[RESP].ttl = 52;
+    conv_handshake(&c);
+    req_resp(&c);
+    conv_send(&c, RESP, PA, RSP);
+    conv_ack(&c, ORIG);
+    forged(&c, RESP, 64, 0, TCP_RST | TCP_ACK, c.end[RESP].nxt, c.end[ORIG].nxt);
+}
+
+static void sc_rst_origin_first_packet(struct cw_pcap *w)
+{
+    struct conv c;
+    far_server(&c, w, 40541);                     /* the server's first packet is its RST */
+    c.end[ORIG].nxt = 100000;
+    c.end[RESP].nxt = 900000;
+    conv_send(&c, ORIG, PA, REQ);
+    conv_send(&c, ORIG, PA, REQ);
+    forged(&c, RESP, 64, 0x5555, TCP_RST | TCP_ACK, c.end[RESP].nxt, c.end[ORIG].nxt);
+    far_server(&c, w, 40542);                     /* one packet before it: still too few */
+    conv_syn(&c);
+    conv_synack(&c);
+    conv_ack(&c, ORIG);
+    forged(&c, RESP, 64, 0x5555, TCP_RST | TCP_ACK, c.end[RESP].nxt, c.end[ORIG].nxt);
+}
+
 struct scenario {
     const char *name;
     int linktype;
@@ -937,6 +1258,24 @@ static const struct scenario SCENARIOS[] = {
     {"wlan_radiotap", 127, false, sc_wlan_radiotap, true},
     {"tunnel_depth", CW_LINK_EN10MB, false, sc_tunnel_depth, true},
     {"capture_loss", CW_LINK_EN10MB, false, sc_capture_loss, false},
+    {"rst_cause_refused", CW_LINK_EN10MB, false, sc_rst_cause_refused, false},
+    {"rst_cause_after_close", CW_LINK_EN10MB, false, sc_rst_cause_after_close, false},
+    {"rst_cause_idle_timeout", CW_LINK_EN10MB, false, sc_rst_cause_idle_timeout, false},
+    {"rst_cause_idle_gap", CW_LINK_EN10MB, false, sc_rst_cause_idle_gap, false},
+    {"rst_cause_no_connection", CW_LINK_EN10MB, false, sc_rst_cause_no_connection, false},
+    {"rst_cause_invalid_segment", CW_LINK_EN10MB, false, sc_rst_cause_invalid_segment, false},
+    {"rst_cause_timeout", CW_LINK_EN10MB, false, sc_rst_cause_timeout, false},
+    {"rst_cause_abort", CW_LINK_EN10MB, false, sc_rst_cause_abort, false},
+    {"rst_cause_injected", CW_LINK_EN10MB, false, sc_rst_cause_injected, false},
+    {"rst_cause_unknown", CW_LINK_EN10MB, false, sc_rst_cause_unknown, false},
+    {"rst_origin_ttl", CW_LINK_EN10MB, false, sc_rst_origin_ttl, false},
+    {"rst_origin_ip_id", CW_LINK_EN10MB, false, sc_rst_origin_ip_id, false},
+    {"rst_origin_after", CW_LINK_EN10MB, false, sc_rst_origin_after, false},
+    {"rst_origin_all", CW_LINK_EN10MB, false, sc_rst_origin_all, false},
+    {"rst_origin_route_change", CW_LINK_EN10MB, false, sc_rst_origin_route_change, false},
+    {"rst_origin_ttl_varies", CW_LINK_EN10MB, false, sc_rst_origin_ttl_varies, false},
+    {"rst_origin_ipv6", CW_LINK_EN10MB, false, sc_rst_origin_ipv6, false},
+    {"rst_origin_first_packet", CW_LINK_EN10MB, false, sc_rst_origin_first_packet, false},
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 

@@ -6,14 +6,18 @@
  * Copies IN to OUT (same link type, timestamps and bytes), leaving out each packet with
  * probability PERCENT/100 (0..100, decimals allowed), drawn from a generator seeded with SEED
  * (an unsigned integer): the same arguments always remove the same packets. Prints one line:
- *   packets=N removed=R data_bytes=B removed_data_bytes=X
+ *   packets=N removed=R data_bytes=B removed_data_bytes=X removed_acked_bytes=A
  * where data bytes are TCP payload bytes (by the IP length, as finscope counts them), so X / B
- * is the share of data bytes actually removed. Exit 1 on a file error, 2 on wrong usage.
+ * is the share of data bytes actually removed, and A counts only the removed bytes that the
+ * peer acknowledged somewhere in IN: what a passive observer (Zeek's capture-loss, finscope's
+ * runs.capture_loss) can know was missed. Data nobody acknowledged (sent into a RST, say)
+ * leaves no trace when it is lost. Exit 1 on a file error, 2 on wrong usage.
  */
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dissect/dissect.h"
 
@@ -33,13 +37,94 @@ static bool draw(uint64_t *state, double percent)
     return u * 100.0 < percent;
 }
 
-static uint32_t tcp_data_bytes(int linktype, const struct pcap_pkthdr *h, const uint8_t *bytes)
+/* One direction of a TCP connection and the highest acknowledgment it sent. */
+struct dir_ack {
+    struct ip_addr src, dst;
+    uint16_t sport, dport;
+    uint32_t ack;
+};
+
+struct acks {
+    struct dir_ack *d;
+    size_t n, cap;
+};
+
+static bool same_dir(const struct dir_ack *d, const struct ip_addr *src, const struct ip_addr *dst,
+                     uint16_t sport, uint16_t dport)
 {
-    struct packet p;
-    if (dissect_packet(linktype, bytes, h->caplen, h->len, &p) != DISSECT_OK ||
-        p.l4proto != IPPROTO_NUM_TCP)
+    return d->sport == sport && d->dport == dport && memcmp(&d->src, src, sizeof *src) == 0 &&
+           memcmp(&d->dst, dst, sizeof *dst) == 0;
+}
+
+static struct dir_ack *find(struct acks *a, const struct ip_addr *src, const struct ip_addr *dst,
+                            uint16_t sport, uint16_t dport)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (same_dir(&a->d[i], src, dst, sport, dport))
+            return &a->d[i];
+    return NULL;
+}
+
+static int note_ack(struct acks *a, const struct packet *p)
+{
+    if (!(p->tcp.flags & TCP_ACK) || (p->tcp.flags & TCP_RST))
         return 0;
-    return p.payload_len;
+    struct dir_ack *d = find(a, &p->src, &p->dst, p->sport, p->dport);
+    if (d) {
+        if ((int32_t)(p->tcp.ack - d->ack) > 0)
+            d->ack = p->tcp.ack;
+        return 0;
+    }
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 256;
+        struct dir_ack *nd = realloc(a->d, cap * sizeof *nd);
+        if (!nd)
+            return -1;
+        a->d = nd;
+        a->cap = cap;
+    }
+    a->d[a->n++] = (struct dir_ack){.src = p->src, .dst = p->dst, .sport = p->sport,
+                                    .dport = p->dport, .ack = p->tcp.ack};
+    return 0;
+}
+
+/* Of a segment's payload, the bytes below the peer's highest acknowledgment. */
+static uint32_t acked_bytes(struct acks *a, const struct packet *p)
+{
+    const struct dir_ack *peer = find(a, &p->dst, &p->src, p->dport, p->sport);
+    if (!peer || p->payload_len == 0)
+        return 0;
+    int32_t below = (int32_t)(peer->ack - p->tcp.seq);
+    if (below <= 0)
+        return 0;
+    return (uint32_t)below < p->payload_len ? (uint32_t)below : p->payload_len;
+}
+
+static bool tcp_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *bytes,
+                       struct packet *p)
+{
+    return dissect_packet(linktype, bytes, h->caplen, h->len, p) == DISSECT_OK &&
+           p->l4proto == IPPROTO_NUM_TCP;
+}
+
+/* First pass: every direction's highest acknowledgment. */
+static int read_acks(const char *path, struct acks *a)
+{
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *in = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, err);
+    if (!in) {
+        fprintf(stderr, "pktdrop: %s\n", err);
+        return -1;
+    }
+    int linktype = pcap_datalink(in), rc;
+    struct pcap_pkthdr *h;
+    const uint8_t *bytes;
+    struct packet p;
+    while ((rc = pcap_next_ex(in, &h, &bytes)) == 1)
+        if (tcp_packet(linktype, h, bytes, &p) && note_ack(a, &p) < 0)
+            rc = -3;
+    pcap_close(in);
+    return rc == -2 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -59,6 +144,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pktdrop: SEED must be an unsigned integer, not '%s'\n", argv[4]);
         return 2;
     }
+    struct acks acks = {0};
+    if (read_acks(argv[1], &acks) < 0)
+        return 1;
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *in = pcap_open_offline_with_tstamp_precision(argv[1], PCAP_TSTAMP_PRECISION_MICRO,
                                                          err);
@@ -73,17 +161,20 @@ int main(int argc, char **argv)
         return 1;
     }
     int linktype = pcap_datalink(in);
-    uint64_t packets = 0, removed = 0, data = 0, removed_data = 0;
+    uint64_t packets = 0, removed = 0, data = 0, removed_data = 0, removed_acked = 0;
     struct pcap_pkthdr *h;
     const uint8_t *bytes;
     int rc;
     while ((rc = pcap_next_ex(in, &h, &bytes)) == 1) {
-        uint32_t n = tcp_data_bytes(linktype, h, bytes);
+        struct packet p;
+        bool tcp = tcp_packet(linktype, h, bytes, &p);
+        uint32_t n = tcp ? p.payload_len : 0;
         packets++;
         data += n;
         if (draw(&state, percent)) {
             removed++;
             removed_data += n;
+            removed_acked += tcp ? acked_bytes(&acks, &p) : 0;
             continue;
         }
         pcap_dump((u_char *)out, h, bytes);
@@ -94,7 +185,9 @@ int main(int argc, char **argv)
     pcap_close(in);
     if (rc == -1)
         return 1;
+    free(acks.d);
     printf("packets=%" PRIu64 " removed=%" PRIu64 " data_bytes=%" PRIu64
-           " removed_data_bytes=%" PRIu64 "\n", packets, removed, data, removed_data);
+           " removed_data_bytes=%" PRIu64 " removed_acked_bytes=%" PRIu64 "\n", packets, removed,
+           data, removed_data, removed_acked);
     return 0;
 }
