@@ -10,10 +10,11 @@ PREFIX    ?= /usr/local
 VERSION   := 0.1.0
 PKGS      := libpcap libndpi sqlite3 zlib
 DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libcriterion-dev zlib1g-dev pkg-config
-# Tests that skip cleanly without them: the real-kernel tests (iproute2), the browser test of
+# Tests that skip cleanly without them: the real-kernel tests (iproute2; nftables for the
+# router's middleboxes and path loss), the browser test of
 # the HTML report (chromium, chromium-driver, python3), the man page test (man-db, groff-base);
 # t_merge.sh and t_pcapng.sh compare with tshark and mergecap (and skip those checks without).
-TEST_DEB_PKGS := iproute2 chromium chromium-driver python3 man-db groff-base tshark
+TEST_DEB_PKGS := iproute2 nftables chromium chromium-driver python3 man-db groff-base tshark
 
 B         ?= build
 CC        ?= cc
