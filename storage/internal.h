@@ -158,6 +158,15 @@ int rd_query(struct storage *st, const char *sql, const int64_t *params, int npa
              rd_row_fn row, void *ctx, const char *doing);
 /* Column `col` as text into buf[cap] (truncated to fit), "" for NULL. */
 void rd_text(sqlite3_stmt *s, int col, char *buf, size_t cap);
+/* Column `col` as text, "" for NULL; valid until the row changes. */
+const char *rd_text_or_empty(sqlite3_stmt *s, int col);
+/* rd_row_fn for the summaries' rows of (name, group, count, flows, share): each becomes a
+ * struct read_count handed to fn (ctx: a struct rd_count_ctx). */
+struct rd_count_ctx {
+    read_count_fn fn;
+    void *ctx;
+};
+int rd_count_row(struct storage *st, sqlite3_stmt *s, void *ctx);
 /* Whether `table` has `column`: the read side takes columns of later schema versions when the
  * file has them (a file is read as it is; opening read-only never migrates). */
 bool rd_has_column(struct storage *st, const char *table, const char *column);

@@ -1,12 +1,33 @@
 /*
  * read_query.c — the common helpers of the read side (storage/read.h): run one query with
- * integer parameters and hand each row to a function; copy a text column into a buffer; ask
+ * integer parameters and hand each row to a function (the summaries' (name, group, count, flows,
+ * share) rows among them); copy a text column into a buffer; ask
  * whether the file has a column.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "storage/internal.h"
+
+const char *rd_text_or_empty(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? (const char *)t : "";
+}
+
+int rd_count_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+{
+    (void)st;
+    struct rd_count_ctx *c = ctx;
+    struct read_count rc = {
+        .name = rd_text_or_empty(s, 0),
+        .group = rd_text_or_empty(s, 1),
+        .count = sqlite3_column_int64(s, 2),
+        .flows = sqlite3_column_int64(s, 3),
+        .share = sqlite3_column_double(s, 4),
+    };
+    return c->fn(c->ctx, &rc);
+}
 
 void rd_text(sqlite3_stmt *s, int col, char *buf, size_t cap)
 {

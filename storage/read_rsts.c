@@ -50,40 +50,15 @@ int read_flow_rsts(struct storage *st, int64_t flow_id, read_rst_fn fn, void *ct
 
 /* ---- summaries ------------------------------------------------------------------------------ */
 
-struct count_ctx {
-    read_count_fn fn;
-    void *ctx;
-};
-
-static const char *text_or_empty(sqlite3_stmt *s, int col)
-{
-    const unsigned char *t = sqlite3_column_text(s, col);
-    return t ? (const char *)t : "";
-}
-
-static int count_row(struct storage *st, sqlite3_stmt *s, void *ctx)
-{
-    (void)st;
-    struct count_ctx *c = ctx;
-    struct read_count rc = {
-        .name = text_or_empty(s, 0),
-        .group = text_or_empty(s, 1),
-        .count = sqlite3_column_int64(s, 2),
-        .flows = sqlite3_column_int64(s, 3),
-        .share = sqlite3_column_double(s, 4),
-    };
-    return c->fn(c->ctx, &rc);
-}
-
 int read_rst_causes(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx)
 {
-    struct count_ctx c = {fn, ctx};
+    struct rd_count_ctx c = {fn, ctx};
     return rd_query(st,
                     "SELECT cause, origin, count(*), count(DISTINCT flow_id),"
                     "  100.0 * count(*) / sum(count(*)) OVER ()"
                     " FROM rsts WHERE run_id = ?1 GROUP BY cause, origin"
                     " ORDER BY origin = 'other' DESC, count(*) DESC, cause, origin",
-                    &run_id, 1, count_row, &c, "reading RST causes");
+                    &run_id, 1, rd_count_row, &c, "reading RST causes");
 }
 
 struct source_ctx {
@@ -96,10 +71,10 @@ static int source_row(struct storage *st, sqlite3_stmt *s, void *ctx)
     (void)st;
     struct source_ctx *c = ctx;
     struct read_rst_source r = {
-        .cause = text_or_empty(s, 0),
-        .origin = text_or_empty(s, 1),
-        .sender = text_or_empty(s, 2),
-        .server = text_or_empty(s, 3),
+        .cause = rd_text_or_empty(s, 0),
+        .origin = rd_text_or_empty(s, 1),
+        .sender = rd_text_or_empty(s, 2),
+        .server = rd_text_or_empty(s, 3),
         .rsts = sqlite3_column_int64(s, 4),
         .flows = sqlite3_column_int64(s, 5),
     };

@@ -7,37 +7,12 @@
 #include "storage/internal.h"
 #include "storage/read.h"
 
-struct summary_ctx {
-    read_count_fn fn;
-    void *ctx;
-};
-
-static const char *text_or_empty(sqlite3_stmt *s, int col)
-{
-    const unsigned char *t = sqlite3_column_text(s, col);
-    return t ? (const char *)t : "";
-}
-
-static int summary_row(struct storage *st, sqlite3_stmt *s, void *ctx)
-{
-    (void)st;
-    struct summary_ctx *c = ctx;
-    struct read_count rc = {
-        .name = text_or_empty(s, 0),
-        .group = text_or_empty(s, 1),
-        .count = sqlite3_column_int64(s, 2),
-        .flows = sqlite3_column_int64(s, 3),
-        .share = sqlite3_column_double(s, 4),
-    };
-    return c->fn(c->ctx, &rc);
-}
-
 static int summary(struct storage *st, const char *sql, int64_t run_id, int limit,
                    read_count_fn fn, void *ctx, const char *doing)
 {
-    struct summary_ctx c = {fn, ctx};
+    struct rd_count_ctx c = {fn, ctx};
     int64_t params[2] = {run_id, limit > 0 ? limit : -1};   /* LIMIT -1: no limit */
-    return rd_query(st, sql, params, 2, summary_row, &c, doing);
+    return rd_query(st, sql, params, 2, rd_count_row, &c, doing);
 }
 
 int read_teardown_classes(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx)
