@@ -9,6 +9,9 @@
  *          array of its RST segments (why each was sent, by whom, the evidence)
  *   csv    a header and one row per flow: every flows column, uid, and anomaly_kinds (the
  *          kinds of its anomalies, space-separated); RFC 4180 quoting, CRLF line ends
+ *
+ * report_jsonl_flow writes one flow's jsonl line the same way, for `finscope live --jsonl`,
+ * which streams each flow as it is stored (cli/rotate_sink.c).
  */
 #include "report/report.h"
 
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/array.h"
 #include "report/errmsg.h"
 #include "report/json.h"
 #include "report/table.h"
@@ -372,6 +376,55 @@ static int write_all(struct storage *st, const struct read_run *run, struct expo
     if (x->format == EXPORT_ZEEK)
         zeek_footer(x->out, run);
     return 0;
+}
+
+/* ---- one flow, as it is stored (live --jsonl) ----------------------------------------------- */
+
+struct flow_rows {
+    struct read_anomaly *an;
+    struct read_rst *rst;
+    size_t nan, nrst, cap_an, cap_rst;
+    bool oom;
+};
+
+/* Appends `row` (elem bytes) to the array at arrp of *n rows. */
+static int keep_row(struct flow_rows *r, void *arrp, size_t *cap, size_t *n, size_t elem,
+                    const void *row)
+{
+    if (array_reserve(arrp, cap, *n, elem) < 0) {
+        r->oom = true;
+        return -1;
+    }
+    memcpy((char *)*(void **)arrp + *n * elem, row, elem);
+    (*n)++;
+    return 0;
+}
+
+static int keep_anomaly(void *ctx, const struct read_anomaly *a)
+{
+    struct flow_rows *r = ctx;
+    return keep_row(r, &r->an, &r->cap_an, &r->nan, sizeof *a, a);
+}
+
+static int keep_rst(void *ctx, const struct read_rst *x)
+{
+    struct flow_rows *r = ctx;
+    return keep_row(r, &r->rst, &r->cap_rst, &r->nrst, sizeof *x, x);
+}
+
+int report_jsonl_flow(struct storage *st, int64_t flow_id, FILE *out, char *err, size_t errlen)
+{
+    struct read_flow f;
+    struct flow_rows r = {0};
+    int rc = 0;
+    if (read_flow(st, flow_id, &f) < 0 || read_flow_anomalies(st, flow_id, keep_anomaly, &r) < 0 ||
+        read_flow_rsts(st, flow_id, keep_rst, &r) < 0)
+        rc = r.oom ? report_oom(err, errlen) : report_storage_fail(st, err, errlen);
+    else
+        jsonl_row(out, &f, r.an, r.nan, r.rst, r.nrst);
+    free(r.an);
+    free(r.rst);
+    return rc;
 }
 
 int report_export(struct storage *st, int64_t run_id, enum export_format format, FILE *out,

@@ -10,6 +10,7 @@
  *   report_runs     `finscope report --runs`: the runs of a file, as a text table
  *   report_show     `finscope show`: one flow's teardown ladder, as text or SVG
  *   report_export   `finscope export`: every flow of a run as a Zeek conn.log, JSON lines, CSV
+ *   report_jsonl_flow  one flow as export's JSON line (for `finscope live --jsonl`)
  */
 #ifndef FINSCOPE_REPORT_H
 #define FINSCOPE_REPORT_H
@@ -64,5 +65,9 @@ enum export_format { EXPORT_ZEEK, EXPORT_JSONL, EXPORT_CSV };
 
 int report_export(struct storage *st, int64_t run_id, enum export_format format, FILE *out,
                   char *err, size_t errlen);
+
+/* Flow `flow_id` as one line of `export --format jsonl`, read through `st` (a file being
+ * written: its own uncommitted rows are read too). */
+int report_jsonl_flow(struct storage *st, int64_t flow_id, FILE *out, char *err, size_t errlen);
 
 #endif
