@@ -17,24 +17,26 @@ int64_t wall_clock_us(void)
     return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
+const char *pipeline_errmsg(const struct pipeline *p)
+{
+    if (p->st)
+        return storage_errmsg(p->st);
+    return p->inner_errmsg ? p->inner_errmsg(p->inner_ctx) : "";
+}
+
 static int open_failed(struct pipeline *p, const char *fallback, char *err, size_t errlen)
 {
-    const char *why = p->st ? storage_errmsg(p->st) : "";
+    const char *why = pipeline_errmsg(p);
     snprintf(err, errlen, "%s", why && why[0] ? why : fallback);
     return -1;
 }
 
-int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer_config *cfg,
-                  const struct run_info *info, char *err, size_t errlen)
+/* The writer thread over `inner`, the analyzer, the reassembly stage, and the run's row. */
+static int pipeline_start(struct pipeline *p, const struct sink *inner,
+                          const struct analyzer_config *cfg, const struct run_info *info,
+                          char *err, size_t errlen)
 {
-    *p = (struct pipeline){0};
-    if (storage_open(db_path, 0, &p->st, err, errlen) != 0) {
-        p->st = NULL;
-        return -1;
-    }
-    struct sink store;
-    storage_sink(p->st, &store);
-    p->writer = sink_thread_start(&store, PIPELINE_QUEUE_BYTES, &p->sink);
+    p->writer = sink_thread_start(inner, PIPELINE_QUEUE_BYTES, &p->sink);
     if (!p->writer)
         return open_failed(p, "cannot start the writer thread", err, errlen);
     p->an = analyzer_new(cfg, &p->sink);
@@ -47,6 +49,27 @@ int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer
     if (p->sink.run_begin(p->sink.ctx, info) != 0)
         return open_failed(p, "cannot record the run", err, errlen);
     return 0;
+}
+
+int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer_config *cfg,
+                  const struct run_info *info, char *err, size_t errlen)
+{
+    *p = (struct pipeline){0};
+    if (storage_open(db_path, 0, &p->st, err, errlen) != 0) {
+        p->st = NULL;
+        return -1;
+    }
+    struct sink store;
+    storage_sink(p->st, &store);
+    return pipeline_start(p, &store, cfg, info, err, errlen);
+}
+
+int pipeline_open_sink(struct pipeline *p, const struct sink *inner,
+                       const char *(*errmsg)(const void *ctx), const struct analyzer_config *cfg,
+                       const struct run_info *info, char *err, size_t errlen)
+{
+    *p = (struct pipeline){.inner_errmsg = errmsg, .inner_ctx = inner->ctx};
+    return pipeline_start(p, inner, cfg, info, err, errlen);
 }
 
 /* pcapng timestamps are 64-bit counts of ticks: libpcap's seconds can lie far beyond any real

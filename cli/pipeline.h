@@ -20,9 +20,12 @@
 
 struct pipeline {
     struct storage *st;           /* written by the writer thread; read it only after a sink
-                                   * call returned (storage.h, sink_thread) */
+                                   * call returned (storage.h, sink_thread); NULL when opened
+                                   * with pipeline_open_sink */
     struct sink_thread *writer;
     struct sink sink;             /* the writer thread's */
+    const char *(*inner_errmsg)(const void *ctx);  /* pipeline_open_sink: the inner sink's */
+    const void *inner_ctx;
     struct analyzer *an;
     struct ip_defrag *defrag;     /* IPv4 fragments waiting for the rest of their datagram */
     struct run_totals totals;
@@ -33,6 +36,16 @@ struct pipeline {
  * (the storage's own message when it has one). */
 int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer_config *cfg,
                   const struct run_info *info, char *err, size_t errlen);
+
+/* The same over a sink of the caller's (e.g. cli/rotate_sink.h) instead of one file: st stays
+ * NULL, and errmsg(inner->ctx) says why the sink failed. */
+int pipeline_open_sink(struct pipeline *p, const struct sink *inner,
+                       const char *(*errmsg)(const void *ctx), const struct analyzer_config *cfg,
+                       const struct run_info *info, char *err, size_t errlen);
+
+/* Why the result file (or the caller's sink) failed; "" when it did not say. Read it only
+ * after a sink call returned (storage.h, sink_thread). */
+const char *pipeline_errmsg(const struct pipeline *p);
 
 /* A record's capture time in Unix microseconds; seconds clamped to [0, 10^12] (pipeline.c). */
 int64_t pipeline_record_time_us(const struct pcap_pkthdr *h);
