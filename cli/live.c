@@ -3,7 +3,9 @@
  *
  *   parse arguments; --list lists interfaces and exits
  *   open the interface (live_capture.c), then drop privileges (-Z), then open the raw
- *       output (-w) and the result file, so both are created as the unprivileged user
+ *       output (-w) and the result file, so both are created as the unprivileged user; the
+ *       result file (or, with --rotate, the files) and --jsonl are written through
+ *       cli/rotate_sink.h
  *   loop: wait in poll() at most until the next second; take what libpcap has; once a
  *       second, sweep flows whose timeouts passed (analyzer_advance on the wall clock),
  *       refresh the kernel's packet and drop counters, and commit (pipeline_checkpoint)
@@ -27,15 +29,19 @@
 #include "cli/live_args.h"
 #include "cli/live_capture.h"
 #include "cli/pipeline.h"
+#include "cli/rotate_sink.h"
 #include "cli/stop_signal.h"
 
 #define TICK_MS 1000              /* sweep + commit period */
+/* A rotated-out file stays open for late rows at most the analyzer's linger time and this. */
+#define CLOSE_MARGIN_US (10 * 1000000LL)
 
 struct live_run {
     const struct live_args *args;
     struct live_capture cap;
     pcap_dumper_t *dump;          /* -w, NULL when not asked for */
     struct pipeline pl;
+    struct rotate_sink *out;      /* the result files and --jsonl (the writer thread's) */
     bool begun;                   /* the pipeline recorded the run: it must be ended */
     bool failed;
     char fail_msg[512];
@@ -53,7 +59,7 @@ static void fail(struct live_run *r, const char *msg)
     if (r->failed)
         return;
     r->failed = true;
-    const char *why = r->pl.st ? storage_errmsg(r->pl.st) : "";
+    const char *why = r->out ? pipeline_errmsg(&r->pl) : "";
     snprintf(r->fail_msg, sizeof r->fail_msg, "%s", why && why[0] ? why : msg);
 }
 
@@ -138,6 +144,27 @@ static void print_capture_stats(const struct live_run *r)
            (unsigned long long)kdrop, (unsigned long long)ifdrop);
 }
 
+static void print_rotation(const struct live_run *r)
+{
+    if (!r->args->rotate_s)
+        return;
+    printf("rotation       %llu files, a new one every %s", 
+           (unsigned long long)rotate_sink_files(r->out), r->args->rotate_arg);
+    uint64_t dropped = rotate_sink_late_dropped(r->out);
+    if (dropped)
+        printf("; %llu late segments dropped (their file was closed)", (unsigned long long)dropped);
+    putchar('\n');
+}
+
+static void warn_prune_failures(const struct rotate_sink *out)
+{
+    const char *msg;
+    uint64_t n = rotate_sink_prune_failures(out, &msg);
+    if (n)
+        fprintf(stderr, "finscope live: warning: --keep failed %llu time(s); the last: %s\n",
+                (unsigned long long)n, msg);
+}
+
 /* Prints "finscope live: MESSAGE"; returns -1. */
 static int complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int complain(const char *fmt, ...)
@@ -169,7 +196,14 @@ static int open_outputs(struct live_run *r, const char *options)
         cfg.idle_gap_us = (int64_t)(a->idle_gap_s * 1e6);
     struct run_info info = {.source = a->iface, .mode = "live", .started_us = wall_clock_us(),
                             .options = options, .dpi = a->dpi};
-    if (pipeline_open(&r->pl, a->db_path, &cfg, &info, err, sizeof err) != 0)
+    struct rotate_config rc = {.db_path = a->db_path, .jsonl_path = a->jsonl_path,
+                               .interval_s = a->rotate_s, .keep = a->keep,
+                               .close_after_us = cfg.linger_us + CLOSE_MARGIN_US,
+                               .clock_us = wall_clock_us};
+    struct sink out;
+    if (!(r->out = rotate_sink_new(&rc, &out)))
+        return complain("out of memory");
+    if (pipeline_open_sink(&r->pl, &out, rotate_sink_errmsg, &cfg, &info, err, sizeof err) != 0)
         return complain("%s", err);
     r->begun = true;
     return 0;
@@ -185,14 +219,19 @@ static int finish(struct live_run *r)
     }
     if (r->failed)
         fprintf(stderr, "finscope live: %s\n", r->fail_msg);
+    if (r->begun)
+        warn_prune_failures(r->out);
     if (r->begun && !r->args->quiet) {
         print_capture_stats(r);
-        analyze_print_summary(stdout, &r->pl.totals, r->args->db_path, storage_run_id(r->pl.st));
+        print_rotation(r);
+        analyze_print_summary(stdout, &r->pl.totals, rotate_sink_path(r->out),
+                              rotate_sink_run_id(r->out));
     }
     if (pipeline_close(&r->pl) != 0 && !r->failed) {
         fprintf(stderr, "finscope live: closing the result file failed\n");
         r->failed = true;
     }
+    rotate_sink_free(r->out);
     if (r->dump)
         pcap_dump_close(r->dump);
     live_capture_close(&r->cap);
@@ -217,7 +256,10 @@ static int live_run(const struct live_args *a, const char *options)
         snprintf(r.fail_msg, sizeof r.fail_msg, "stopped before capturing");
         return finish(&r);
     }
-    if (!a->quiet)
+    if (!a->quiet && a->rotate_s)
+        fprintf(stderr, "finscope: capturing on %s; results beside %s, a new file every %s; "
+                "Ctrl-C to stop\n", a->iface, a->db_path, a->rotate_arg);
+    else if (!a->quiet)
         fprintf(stderr, "finscope: capturing on %s; results in %s; Ctrl-C to stop\n", a->iface,
                 a->db_path);
     capture_loop(&r);

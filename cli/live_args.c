@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/analyze_args.h"
+#include "cli/rotate_name.h"
 
 static const char HELP[] =
 "Usage: finscope live -i IFACE [-f FILTER] [-o DB] [options]\n"
@@ -42,6 +43,15 @@ static const char HELP[] =
 "                          this long (default 30) is an idle_timeout: a NAT, firewall or\n"
 "                          load balancer forgot the connection (rsts.cause)\n"
 "      --no-dpi            do not label flows with their application protocol (nDPI)\n"
+"      --rotate INTERVAL   a new result file every INTERVAL (e.g. 30s, 15m, 1h, 1d), beside\n"
+"                          DB and named from it and the interval's start in UTC: -o live.db\n"
+"                          gives live-2026-12-01T21-00-00.db; intervals start at multiples\n"
+"                          of INTERVAL since the epoch; each file has its own run row\n"
+"      --keep N            with --rotate: keep only the N newest files of DB's pattern\n"
+"                          (and of --jsonl's), removing older ones; never an open file\n"
+"      --jsonl FILE        also write each flow, when it is stored, as one JSON line to\n"
+"                          FILE (as 'finscope export --format jsonl' writes it), flushed\n"
+"                          every second; rotated with DB under --rotate\n"
 "  -q, --quiet             no closing summary\n"
 "  -h, --help              show this text\n"
 "\n"
@@ -52,12 +62,13 @@ static const char HELP[] =
 "Examples:\n"
 "  sudo finscope live -i eth0 -f 'tcp' -o live.db\n"
 "  sqlite3 live.db \"SELECT teardown, count(*) FROM flows GROUP BY 1\"   # meanwhile\n"
-"  sudo finscope live -i any --duration 3600 -Z nobody -o /tmp/hour.db\n";
+"  sudo finscope live -i any --duration 3600 -Z nobody -o /tmp/hour.db\n"
+"  sudo finscope live -i eth0 -o /var/lib/finscope/eth0.db --rotate 1h --keep 48\n";
 
 static const char HINT[] = "Try 'finscope live --help' for the options.\n";
 
 enum { OPT_LIST = 256, OPT_NO_PROMISC, OPT_NO_DPI, OPT_DURATION, OPT_COUNT, OPT_MAX_FLOWS,
-       OPT_IDLE_GAP };
+       OPT_IDLE_GAP, OPT_ROTATE, OPT_KEEP, OPT_JSONL };
 
 static const struct option LONG_OPTIONS[] = {
     {"interface", required_argument, NULL, 'i'}, {"list", no_argument, NULL, OPT_LIST},
@@ -68,6 +79,8 @@ static const struct option LONG_OPTIONS[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"idle-gap", required_argument, NULL, OPT_IDLE_GAP},
+    {"rotate", required_argument, NULL, OPT_ROTATE},
+    {"keep", required_argument, NULL, OPT_KEEP}, {"jsonl", required_argument, NULL, OPT_JSONL},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},   {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
 };
@@ -133,6 +146,15 @@ static int take_option(int c, const char *arg, struct live_args *a)
     case OPT_MAX_FLOWS:
         if (parse_count("--max-flows", arg, 16, 1000000000ULL, &v)) return -1;
         a->max_flows = (size_t)v; return 0;
+    case OPT_JSONL: a->jsonl_path = arg; return 0;
+    case OPT_ROTATE:
+        a->rotate_arg = arg;
+        if (rotate_parse_interval(arg, &a->rotate_s) == 0) return 0;
+        return usage_error("--rotate must be a whole number above 0 with a unit, s, m, h or d "
+                           "(e.g. 15m), at most 366d, not '%s'", arg);
+    case OPT_KEEP:
+        if (parse_count("--keep", arg, 1, 1000000, &v)) return -1;
+        a->keep = (size_t)v; return 0;
     case OPT_IDLE_GAP:
         if (parse_idle_gap(arg, &a->idle_gap_s) == 0) return 0;
         return usage_error("--idle-gap must be a number of seconds above 0, at most 1000000, "
@@ -140,6 +162,22 @@ static int take_option(int c, const char *arg, struct live_args *a)
     default:
         return -1;  /* getopt_long already printed the problem */
     }
+}
+
+static bool is_postgres_url(const char *s)
+{
+    return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+}
+
+/* --keep needs --rotate; rotation makes SQLite files, so not into a PostgreSQL database. */
+static int check_rotation(const struct live_args *a)
+{
+    if (a->keep && !a->rotate_s)
+        return usage_error("%s--keep needs --rotate (it removes old rotated files)", "");
+    if (a->rotate_s && is_postgres_url(a->db_path))
+        return usage_error("%s--rotate makes a new SQLite file per interval; it cannot rotate "
+                           "a PostgreSQL database (-o postgresql://...): leave out --rotate", "");
+    return 0;
 }
 
 enum live_args_result live_args_parse(int argc, char **argv, struct live_args *out)
@@ -165,6 +203,8 @@ enum live_args_result live_args_parse(int argc, char **argv, struct live_args *o
                     argv[optind]);
         return LIVE_ARGS_USAGE_ERROR;
     }
+    if (check_rotation(out) != 0)
+        return LIVE_ARGS_USAGE_ERROR;
     if (!out->list && !out->iface) {
         usage_error("%sno interface given: use -i IFACE (see 'finscope live --list')", "");
         return LIVE_ARGS_USAGE_ERROR;

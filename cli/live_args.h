@@ -24,6 +24,10 @@ struct live_args {
     uint64_t count;               /* --count, 0 = no limit */
     size_t max_flows;             /* --max-flows, 0 = the analyzer's default */
     double idle_gap_s;            /* --idle-gap, 0 = the analyzer's default (30 s) */
+    int64_t rotate_s;             /* --rotate, 0 = one result file */
+    size_t keep;                  /* --keep, 0 = keep every rotated file */
+    const char *jsonl_path;       /* --jsonl: also stream each flow as a JSON line here */
+    const char *rotate_arg;       /* --rotate as given, for messages */
 };
 
 enum live_args_result { LIVE_ARGS_RUN, LIVE_ARGS_HELP_SHOWN, LIVE_ARGS_USAGE_ERROR };
