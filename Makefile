@@ -110,6 +110,9 @@ $(B)/tests/test_storage%:  $(B)/tests/unit/test_storage%.o  $(LIB_TESTLIB) $(LIB
 	$(link_test)
 $(B)/tests/test_report%:   $(B)/tests/unit/test_report%.o   $(LIB_TESTLIB) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(link_test)
+# cli/'s testable parts: live's rotating result files (over storage and report's jsonl).
+$(B)/tests/test_cli%:      $(B)/tests/unit/test_cli%.o $(call objs,cli/rotate_sink.c cli/rotate_name.c) $(LIB_TESTLIB) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+	$(link_test)
 $(B)/tests/test_input%:    $(B)/tests/unit/test_input%.o    $(LIB_TESTLIB) $(LIB_INPUT) $(LIB_DISSECT)
 	$(link_test)
 # Helper programs for the end-to-end tests (capture maker, query tool, kernel peers).

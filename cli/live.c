@@ -178,6 +178,12 @@ static int complain(const char *fmt, ...)
     return -1;
 }
 
+static int64_t live_clock(void *ctx)
+{
+    (void)ctx;
+    return wall_clock_us();
+}
+
 /* Opens, in order: -Z, -w, the result file (as the unprivileged user). */
 static int open_outputs(struct live_run *r, const char *options)
 {
@@ -199,7 +205,7 @@ static int open_outputs(struct live_run *r, const char *options)
     struct rotate_config rc = {.db_path = a->db_path, .jsonl_path = a->jsonl_path,
                                .interval_s = a->rotate_s, .keep = a->keep,
                                .close_after_us = cfg.linger_us + CLOSE_MARGIN_US,
-                               .clock_us = wall_clock_us};
+                               .clock_us = live_clock};
     struct sink out;
     if (!(r->out = rotate_sink_new(&rc, &out)))
         return complain("out of memory");

@@ -80,7 +80,8 @@ int rotate_file_name(const char *path, int64_t start_s, char *buf, size_t len)
 static bool stamp_shaped(const char *s)
 {
     for (size_t i = 0; i < STAMP_LEN; i++) {
-        bool ok = STAMP_SHAPE[i] == 'd' ? isdigit((unsigned char)s[i]) != 0 : s[i] == STAMP_SHAPE[i];
+        bool ok = STAMP_SHAPE[i] == 'd' ? isdigit((unsigned char)s[i]) != 0
+                                        : s[i] == STAMP_SHAPE[i];
         if (!ok)
             return false;
     }

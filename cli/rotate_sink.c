@@ -248,6 +248,11 @@ static int rotate(struct rotate_sink *rs, int64_t now_us)
     return 0;
 }
 
+static int64_t now_us(const struct rotate_sink *rs)
+{
+    return rs->cfg.clock_us(rs->cfg.clock_ctx);
+}
+
 /* ---- the sink ------------------------------------------------------------------------------- */
 
 static int rs_run_begin(void *ctx, const struct run_info *info)
@@ -262,8 +267,7 @@ static int rs_run_begin(void *ctx, const struct run_info *info)
         return set_error(rs, "out of memory");
     rs->info.source = rs->source;
     rs->info.options = rs->options;
-    int64_t start = rotate_interval_start(rs->cfg.clock_us(), rs->cfg.interval_s ?
-                                          rs->cfg.interval_s : 1);
+    int64_t start = rotate_interval_start(now_us(rs), rs->cfg.interval_s ? rs->cfg.interval_s : 1);
     if (!open_file(rs, start) || open_jsonl(rs, start) != 0)
         return -1;
     prune(rs);
@@ -275,7 +279,7 @@ static int rs_flow(void *ctx, const struct flow_record *f, const struct teardown
                    const struct rst_record *rst, size_t nrst, int64_t *flow_id)
 {
     struct rotate_sink *rs = ctx;
-    if (rs->failed || rotate(rs, rs->cfg.clock_us()) != 0)
+    if (rs->failed || rotate(rs, now_us(rs)) != 0)
         return -1;
     struct rfile *cur = rs->files;
     int64_t stored = 0;
@@ -323,7 +327,7 @@ static int rs_checkpoint(void *ctx, const struct run_totals *t)
 {
     struct rotate_sink *rs = ctx;
     rs->last = *t;
-    int64_t now = rs->cfg.clock_us();
+    int64_t now = now_us(rs);
     if (rs->failed || rotate(rs, now) != 0 || sweep(rs, now) != 0)
         return -1;
     for (struct rfile *f = rs->files; f; f = f->next) {

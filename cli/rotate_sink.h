@@ -42,7 +42,8 @@ struct rotate_config {
     int64_t interval_s;           /* --rotate, 0: one file, -o itself */
     size_t keep;                  /* --keep, 0: keep every file */
     int64_t close_after_us;       /* a rotated-out file is closed at the latest this long after */
-    int64_t (*clock_us)(void);    /* wall clock, Unix microseconds */
+    int64_t (*clock_us)(void *ctx);  /* wall clock, Unix microseconds */
+    void *clock_ctx;
 };
 
 struct rotate_sink;
