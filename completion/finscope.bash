@@ -8,7 +8,7 @@ _finscope_opts() {
         analyze) echo "-o --output -f --filter --max-flows --idle-gap --no-dpi -q --quiet -h --help" ;;
         live)    echo "-i --interface --list -f --filter -o --output -w --write -s --snaplen" \
                       "-B --buffer --no-promisc -Z --user --duration --count --max-flows" \
-                      "--idle-gap --no-dpi -q --quiet -h --help" ;;
+                      "--idle-gap --no-dpi --rotate --keep --jsonl -q --quiet -h --help" ;;
         report)  echo "--run --format -o --output --top --rows --ladders --runs -h --help" ;;
         show)    echo "--absolute --format -o --output -h --help" ;;
         export)  echo "--format --run -o --output -h --help" ;;
@@ -42,10 +42,13 @@ _finscope() {
         -Z|--user)
             COMPREPLY=($(compgen -u -- "$cur"))
             return ;;
-        -o|--output|-w|--write)
+        -o|--output|-w|--write|--jsonl)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
-        -f|--filter|--run|--top|--rows|--ladders|--max-flows|--idle-gap|--duration|--count|-s|--snaplen|-B|--buffer)
+        -f|--filter|--run|--top|--rows|--ladders|--max-flows|--idle-gap|--duration|--count|-s|--snaplen|-B|--buffer|--keep)
+            return ;;
+        --rotate)
+            COMPREPLY=($(compgen -W "30s 15m 1h 1d" -- "$cur"))
             return ;;             # a value of the user's
     esac
     if [[ $cur == -* ]]; then
