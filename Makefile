@@ -186,19 +186,25 @@ demo: all
 	./finscope analyze $(DEMO_CAP) -o demo.db
 	./finscope report demo.db
 
-# make install: the program, its man page finscope(1) and its bash completion.
+# make install: the program, its man page finscope(1), its bash completion, and the systemd unit
+# for live capture (docs/finscope-live@.service, ExecStart pointed at the installed program).
 MANDIR         ?= $(PREFIX)/share/man
 BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL_BIN    ?= build/finscope
 install: all install-files
 install-files:
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/finscope
 	install -m 644 docs/finscope.1 $(DESTDIR)$(MANDIR)/man1/finscope.1
 	install -m 644 completion/finscope.bash $(DESTDIR)$(BASHCOMPDIR)/finscope
+	sed 's|/usr/local/bin/finscope|$(PREFIX)/bin/finscope|' docs/finscope-live@.service \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/finscope-live@.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/finscope-live@.service
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/finscope $(DESTDIR)$(MANDIR)/man1/finscope.1 \
-	    $(DESTDIR)$(BASHCOMPDIR)/finscope
+	    $(DESTDIR)$(BASHCOMPDIR)/finscope $(DESTDIR)$(SYSTEMDUNITDIR)/finscope-live@.service
 
 clean:
 	rm -rf build-san build-fuzz finscope demo.db demo.db-wal demo.db-shm

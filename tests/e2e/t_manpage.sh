@@ -8,6 +8,9 @@
 #   - the completion offers every command, and every option of each command's --help
 #   - `make install-files DESTDIR=D` installs the program, the page in share/man/man1 and the
 #     completion in share/bash-completion/completions, and man finds the installed page
+#   - it installs the systemd unit in lib/systemd/system with ExecStart at the installed
+#     program, and `systemd-analyze verify` accepts it without a message (for the instance lo;
+#     skipped without systemd-analyze)
 #
 # Environment: FINSCOPE. Exit 0 pass, 1 fail.
 
@@ -96,6 +99,23 @@ if command -v man >/dev/null 2>&1; then
     [ "$found" = "$dest/usr/local/share/man/man1/finscope.1" ] || fail "man -w finscope: $found"
     MANPATH="$dest/usr/local/share/man" MANWIDTH=80 man finscope 2>/dev/null |
         grep -q "finscope report DB \[options\]" || fail "man finscope: no report section"
+fi
+unit="$dest/usr/local/lib/systemd/system/finscope-live@.service"
+if [ ! -f "$unit" ]; then
+    fail "install: no lib/systemd/system/finscope-live@.service"
+else
+    grep -q '^ExecStart=/usr/local/bin/finscope live -i %I ' "$unit" ||
+        fail "install: the unit's ExecStart: $(grep ExecStart "$unit")"
+    if command -v systemd-analyze >/dev/null 2>&1; then
+        sed "s|/usr/local/bin/finscope|$dest/usr/local/bin/finscope|" "$unit" \
+            >"$tmp/finscope-live@lo.service"
+        # a setting it ignores is only a message: any message fails
+        if ! MANPATH="$dest/usr/local/share/man" systemd-analyze verify \
+                "$tmp/finscope-live@lo.service" >"$tmp/verify.out" 2>&1 ||
+            [ -s "$tmp/verify.out" ]; then
+            fail "systemd-analyze verify: $(head -3 "$tmp/verify.out")"
+        fi
+    fi
 fi
 echo "man page, completion, install: in step with --help"
 exit 0
