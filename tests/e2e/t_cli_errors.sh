@@ -79,6 +79,19 @@ for gap in 0 -3 abc 1e7 nan; do
 done
 run "live --idle-gap" "$FINSCOPE" live -i lo --idle-gap 0 -o x.db
 expect_rc 2; expect_err "--idle-gap must be a number of seconds above 0"
+for iv in 0 0s 2 abc 1.5h -1m 2w 367d; do
+    run "live --rotate $iv" "$FINSCOPE" live -i lo --rotate "$iv" -o x.db
+    expect_rc 2; expect_err "--rotate must be a whole number above 0 with a unit"
+    expect_lines err 2
+done
+run "live --keep without --rotate" "$FINSCOPE" live -i lo --keep 3 -o x.db
+expect_rc 2; expect_err "--keep needs --rotate"; expect_lines err 2
+run "live --keep 0" "$FINSCOPE" live -i lo --rotate 1h --keep 0 -o x.db
+expect_rc 2; expect_err "--keep must be a whole number from 1"
+for url in postgresql://u@h:5432/db postgres://h/db; do
+    run "live --rotate into $url" "$FINSCOPE" live -i lo --rotate 1h -o "$url"
+    expect_rc 2; expect_err "cannot rotate a PostgreSQL database"; expect_lines err 2
+done
 
 run "unknown command" "$FINSCOPE" frobnicate
 expect_rc 2; expect_err "unknown command 'frobnicate'"
