@@ -353,13 +353,13 @@ Test(rotate_sink, keep_prunes_at_each_new_file_and_at_the_end, .init = make_dir,
     x.clock.now_us = T0 + 4000000;
     put_flow(&x, 3000, "close");
     cr_expect(exists(F1), "an open file was removed");
+    const char *msg;
+    cr_expect_eq(rotate_sink_prune_failures(x.rs, &msg), 0, "%s", msg);
     end_run(&x, 0);
     cr_expect_not(exists(F1), "--keep did not apply once the files were closed");
     cr_expect(exists(F2) && exists("live-2026-12-01T21-00-04.db"));
     cr_expect(exists("f-2026-12-01T21-00-02.jsonl") && exists("f-2026-12-01T21-00-04.jsonl"));
     cr_expect_not(exists("f-2026-12-01T21-00-00.jsonl"));
-    const char *msg;
-    cr_expect_eq(rotate_sink_prune_failures(x.rs, &msg), 0, "%s", msg);
 }
 
 Test(rotate_sink, a_file_that_cannot_be_opened_fails_the_run_and_older_files_say_why,
