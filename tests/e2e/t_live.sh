@@ -31,12 +31,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 : "${TOOLS:?set TOOLS to the test tools directory}"
 SQLQ="$TOOLS/sqlq"
 KPEER="$TOOLS/kpeer"
-for t in "$SQLQ" "$KPEER"; do
-    [ -x "$t" ] || { echo "no $t (build it first)"; exit 77; }
-done
-[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
 . "$root/tests/kernel/netns.sh"
-fsk_netns_ok || { echo "ip netns does not work here"; exit 77; }
+fsk_require_live "$SQLQ" "$KPEER"
 
 tmp=$(mktemp -d) || exit 1
 FSK_WORK="$tmp/work"

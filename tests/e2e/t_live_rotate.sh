@@ -1,7 +1,7 @@
 #!/bin/sh
 # t_live_rotate.sh — `finscope live --rotate`, `--keep` and `--jsonl` on real Linux TCP (issue
 # 17): finscope captures on the veth of the namespace ${FSK_PREFIX}-a (tests/kernel/netns.sh;
-# FSK_PREFIX=h17 here, so that it does not take another test's namespaces) while
+# FSK_PREFIX names them, so that two runs do not take each other's namespaces) while
 # tests/tools/kpeer makes connections to ${FSK_PREFIX}-b, each from a client port of its own.
 #
 # 1. Under load: live -o live.db --rotate 2s --jsonl flows.jsonl -w all.pcap for ~10 s while
@@ -22,18 +22,13 @@
 # Environment: FINSCOPE = the binary, TOOLS = directory of the test tools.
 
 set -u
-export FSK_PREFIX=h17
 root=$(cd "$(dirname "$0")/../.." && pwd)
 : "${FINSCOPE:?set FINSCOPE to the finscope binary}"
 : "${TOOLS:?set TOOLS to the test tools directory}"
 SQLQ="$TOOLS/sqlq"
 KPEER="$TOOLS/kpeer"
-for t in "$SQLQ" "$KPEER"; do
-    [ -x "$t" ] || { echo "no $t (build it first)"; exit 77; }
-done
-[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
 . "$root/tests/kernel/netns.sh"
-fsk_netns_ok || { echo "ip netns does not work here"; exit 77; }
+fsk_require_live "$SQLQ" "$KPEER"
 
 LOAD_S=10
 STAMP='[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]-[0-9][0-9]-[0-9][0-9]'

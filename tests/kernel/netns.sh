@@ -57,6 +57,16 @@ fsk_netns_ok() {
     return $ok
 }
 
+# What a live-capture test needs before it starts: each tool given built, root, and `ip netns`.
+# Exits the test with 77 (skipped), saying why, when one is missing.
+fsk_require_live() {
+    for t in "$@"; do
+        [ -x "$t" ] || { echo "no $t (build it first)"; exit 77; }
+    done
+    [ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
+    fsk_netns_ok || { echo "ip netns does not work here"; exit 77; }
+}
+
 fsk_cleanup() {
     if [ -n "${FSK_WORK:-}" ]; then
         fsk_kill_held "$FSK_WORK"
