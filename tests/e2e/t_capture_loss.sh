@@ -38,6 +38,8 @@ for t in "$SQLQ" "$DROP"; do
 done
 ls "$root"/data/kernel/*.pcap >/dev/null 2>&1 || { echo "no data/kernel/*.pcap"; exit 77; }
 SEEDS=${LOSS_SEEDS:-"1 2 3"}
+# Draws analyzed at once (each a chain of pktdrop, finscope and sqlq: one core each).
+LOSS_JOBS=${LOSS_JOBS:-$(nproc 2>/dev/null || echo 1)}
 RATES="1 3"
 
 # About 400 small result files: on tmpfs when there is one (no fsync per file).
@@ -52,8 +54,8 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 verdicts() {
     vname=$(basename "$1" .pcap)
     rm -f "$2"
-    "$FINSCOPE" analyze -q --no-dpi "$1" -o "$2" >"$tmp/analyze.out" 2>&1 ||
-        { fail "finscope analyze $1: $(head -2 "$tmp/analyze.out")"; return 1; }
+    "$FINSCOPE" analyze -q --no-dpi "$1" -o "$2" >"$2.out" 2>&1 ||
+        { fail "finscope analyze $1: $(head -2 "$2.out")"; return 1; }
     "$SQLQ" "$2" "SELECT '$vname', orig_addr, orig_port, resp_addr, resp_port, teardown, closer
                   FROM flows WHERE proto = 'tcp' ORDER BY 2, 3, 4, 5" >"$3"
     "$SQLQ" "$2" "SELECT '$vname', f.orig_addr, f.orig_port, f.resp_addr, f.resp_port, a.kind
@@ -77,9 +79,18 @@ check_set() {
     [ "$total" -gt 0 ] || { fail "$label: no flows"; return; }
     for rate in $RATES; do
         agreed=0; flows=0
+        jobs=0
         for seed in $SEEDS; do
-            check_lossy "$label" "$dir" "$work" "$rate" "$seed" "$total"
-            agreed=$((agreed + agree)); flows=$((flows + total))
+            draw "$label" "$dir" "$work" "$rate" "$seed" "$total" &
+            jobs=$((jobs + 1))
+            [ $((jobs % LOSS_JOBS)) -ne 0 ] || wait
+        done
+        wait
+        for seed in $SEEDS; do
+            jobdir=$work/$rate.$seed
+            cat "$jobdir/log"
+            agreed=$((agreed + $(cat "$jobdir/agree"))); flows=$((flows + total))
+            failed=$((failed + $(cat "$jobdir/failed")))
         done
         pct=$(awk -v a="$agreed" -v t="$flows" 'BEGIN { printf "%.1f", 100 * a / t }')
         want=99; [ "$rate" = 3 ] && want=97
@@ -89,44 +100,59 @@ check_set() {
     done
 }
 
+# draw LABEL DIR WORK RATE SEED TOTAL: one (rate, seed) as a job of its own (draws are
+# independent: LOSS_JOBS of them run at once, each in WORK/RATE.SEED); its output, the flows
+# that agree and its failures are left there in log, agree and failed for check_set.
+draw() {
+    jobdir=$3/$4.$5   # not d: check_lossy uses d for a file's data bytes
+    mkdir -p "$jobdir"
+    failed=0
+    check_lossy "$@" >"$jobdir/log" 2>&1
+    echo "${agree:-0}" >"$jobdir/agree"
+    echo "$failed" >"$jobdir/failed"
+}
+
+# check_lossy LABEL DIR WORK RATE SEED TOTAL: WORK holds the lossless results (base, base.an,
+# NAME.db), read only; the draw's own files go to WORK/RATE.SEED.
 check_lossy() {
-    label=$1; dir=$2; work=$3; rate=$4; seed=$5; total=$6
-    : >"$work/lossy"; : >"$work/lossy.an"; : >"$work/amb"
+    label=$1; dir=$2; work=$3; rate=$4; seed=$5; total=$6; s=$work/$rate.$seed
+    agree=0
+    : >"$s/lossy"; : >"$s/lossy.an"; : >"$s/amb"
     data=0; removed=0; weighted=0
     for cap in "$dir"/*.pcap; do
         n=$(basename "$cap" .pcap)
         # A different draw per file: the seed and the file's name.
         fseed=$((seed * 1000 + $(printf '%s' "$n" | cksum | cut -d' ' -f1) % 1000))
-        line=$("$DROP" "$cap" "$work/lossy.pcap" "$rate" "$fseed") || { fail "pktdrop $cap"; return; }
+        line=$("$DROP" "$cap" "$s/lossy.pcap" "$rate" "$fseed") || { fail "pktdrop $cap"; return; }
         d=$(echo "$line" | sed 's/.* data_bytes=\([0-9]*\).*/\1/')
         r=$(echo "$line" | sed 's/.*removed_acked_bytes=\([0-9]*\).*/\1/')
-        verdicts "$work/lossy.pcap" "$work/lossy.db" "$work/l.v" || continue
-        sed "s/^lossy|/$n|/" "$work/l.v" >>"$work/lossy"
-        sed "s/^lossy|/$n|/" "$work/l.v.an" >>"$work/lossy.an"
-        "$SQLQ" "$work/lossy.db" "ATTACH '$work/$n.db' AS b;
+        verdicts "$s/lossy.pcap" "$s/lossy.db" "$s/l.v" || continue
+        sed "s/^lossy|/$n|/" "$s/l.v" >>"$s/lossy"
+        sed "s/^lossy|/$n|/" "$s/l.v.an" >>"$s/lossy.an"
+        "$SQLQ" "$s/lossy.db" "ATTACH '$work/$n.db' AS b;
             SELECT '$n', f.orig_addr, f.orig_port, f.resp_addr, f.resp_port, a.kind
             FROM anomalies a JOIN flows f ON f.id = a.flow_id
             JOIN b.flows g ON g.orig_addr = f.orig_addr AND g.orig_port = f.orig_port
                           AND g.resp_addr = f.resp_addr AND g.resp_port = f.resp_port
             WHERE a.kind = 'rst_seq_inexact' AND CASE a.direction WHEN 'orig'
                   THEN f.orig_bytes < g.orig_bytes ELSE f.resp_bytes < g.resp_bytes END" \
-            >>"$work/amb"
-        loss=$("$SQLQ" "$work/lossy.db" "SELECT capture_loss FROM runs")
+            >>"$s/amb"
+        loss=$("$SQLQ" "$s/lossy.db" "SELECT capture_loss FROM runs")
         data=$((data + d)); removed=$((removed + r))
         weighted=$(awk -v w="$weighted" -v l="${loss:-0}" -v d="$d" 'BEGIN { printf "%.6f", w + l * d }')
     done
-    agree=$(sort "$work/base" | comm -12 - "$(sort "$work/lossy" >"$work/lossy.s"; echo "$work/lossy.s")" | wc -l)
+    agree=$(sort "$work/base" | comm -12 - "$(sort "$s/lossy" >"$s/lossy.s"; echo "$s/lossy.s")" | wc -l)
     pct=$(awk -v a="$agree" -v t="$total" 'BEGIN { printf "%.1f", 100 * a / t }')
     removed_share=$(awk -v r="$removed" -v d="$data" 'BEGIN { printf "%.4f", d ? r / d : 0 }')
     measured=$(awk -v w="$weighted" -v d="$data" 'BEGIN { printf "%.4f", d ? w / d : 0 }')
-    sort "$work/base.an" "$work/amb" >"$work/allowed"
-    extra=$(grep -v '|ack_of_unseen_data$' "$work/lossy.an" | sort | comm -23 - "$work/allowed" |
+    sort "$work/base.an" "$s/amb" >"$s/allowed"
+    extra=$(grep -v '|ack_of_unseen_data$' "$s/lossy.an" | sort | comm -23 - "$s/allowed" |
             uniq)
     echo "$label loss ${rate}% seed $seed: $agree/$total flows agree ($pct%);" \
          "data removed $removed_share, capture_loss $measured;" \
-         "$(wc -l <"$work/amb") ambiguous;" \
-         "anomalies: $(cut -d'|' -f6 "$work/lossy.an" | sort | uniq -c | tr -s ' ' | tr '\n' ',')"
-    sort "$work/base" | comm -23 - "$work/lossy.s" >"$work/differ.$rate.$seed"
+         "$(wc -l <"$s/amb") ambiguous;" \
+         "anomalies: $(cut -d'|' -f6 "$s/lossy.an" | sort | uniq -c | tr -s ' ' | tr '\n' ',')"
+    sort "$work/base" | comm -23 - "$s/lossy.s" >"$work/differ.$rate.$seed"
     [ -z "$extra" ] || { fail "$label ${rate}% seed $seed: anomalies raised by loss:"
                          echo "$extra" | head -10 | sed 's/^/  /'; }
     awk -v m="$measured" -v r="$removed_share" 'BEGIN { exit !(r == 0 ? m == 0 : (m - r <= 0.3 * r || m - r <= 0.002) && (r - m <= 0.3 * r || r - m <= 0.002)) }' ||
