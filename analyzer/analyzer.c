@@ -437,6 +437,13 @@ int analyzer_advance(struct analyzer *a, int64_t now_us)
     return expire(a);
 }
 
+int analyzer_observe(struct analyzer *a, int64_t ts_us)
+{
+    if (ts_us > a->latest_pkt_us)
+        a->latest_pkt_us = ts_us;
+    return analyzer_advance(a, ts_us);
+}
+
 int analyzer_finish(struct analyzer *a)
 {
     if (a->failed)

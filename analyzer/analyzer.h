@@ -223,6 +223,12 @@ struct analyzer *analyzer_new(const struct analyzer_config *c, const struct sink
 int analyzer_packet(struct analyzer *a, const struct packet *p, uint64_t packet_no);
 /* Emits flows whose timeouts have passed at `now_us` (live capture calls this on a timer). */
 int analyzer_advance(struct analyzer *a, int64_t now_us);
+/* Another analyzer of the same run (one per worker thread, cli/workers.h, each given the
+ * packets of some of the flows) was given a packet at `ts_us`: this one's clock and latest
+ * packet time move as if it had seen it, and flows whose timeouts passed are emitted. Told of
+ * every packet of the run that it is not given, in order, an analyzer decides every timeout,
+ * emission and end-of-input test of its own flows exactly as one analyzer of all packets. */
+int analyzer_observe(struct analyzer *a, int64_t ts_us);
 /* End of input: every flow still alive is emitted with the verdict it has. */
 int analyzer_finish(struct analyzer *a);
 /* Forgets every flow (none is emitted), the clock and the counters: the analyzer is as if just
