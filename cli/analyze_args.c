@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/workers.h"
+
 static const char HELP[] =
 "Usage: finscope analyze FILE... [-o DB] [-f FILTER] [--max-flows N] [--idle-gap SECONDS]\n"
-"                        [--no-dpi] [-q]\n"
+"                        [--workers N] [--no-dpi] [-q]\n"
 "\n"
 "Read captures, follow every connection, and record in an SQLite result file how each TCP\n"
 "connection ended (graceful, half_closed, rst_originator, rst_responder, rejected,\n"
@@ -44,6 +46,12 @@ static const char HELP[] =
 "                       this long (default 30; fractions allowed) on an established\n"
 "                       connection is an idle_timeout: a NAT, firewall or load balancer\n"
 "                       forgot the connection (rsts.cause; docs/teardown.md)\n"
+"      --workers N      analyze on N threads (1 to 64; default: the number of cores),\n"
+"                       each following its share of the connections (both directions of\n"
+"                       one, and a tunnel's inner connection, always on the same thread);\n"
+"                       the results are those of --workers 1 but for the row ids, the\n"
+"                       order of the rows and, once --max-flows is reached (each thread\n"
+"                       keeps its share), which connections are evicted (docs/teardown.md)\n"
 "      --no-dpi         do not label flows with their application protocol (nDPI);\n"
 "                       faster, and app_proto stays empty\n"
 "  -q, --quiet          no progress line and no summary; only problems are printed\n"
@@ -70,7 +78,7 @@ static const char HELP[] =
 
 static const char HINT[] = "Try 'finscope analyze --help' for the options.\n";
 
-enum { OPT_NO_DPI = 256, OPT_MAX_FLOWS, OPT_IDLE_GAP };
+enum { OPT_NO_DPI = 256, OPT_MAX_FLOWS, OPT_IDLE_GAP, OPT_WORKERS };
 
 /* --max-flows bounds: below 16 a table could not hold a handful of connections at once. */
 #define MAX_FLOWS_MIN 16ULL
@@ -82,6 +90,7 @@ static const struct option LONG_OPTIONS[] = {
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"idle-gap", required_argument, NULL, OPT_IDLE_GAP},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -135,6 +144,17 @@ int parse_idle_gap(const char *s, double *out)
     return 0;
 }
 
+int parse_workers(const char *s, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v < 1 || v > WORKERS_MAX)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
 static enum args_result check_files(const struct analyze_args *a)
 {
     if (a->nfiles == 0)
@@ -167,6 +187,11 @@ enum args_result analyze_args_parse(int argc, char **argv, struct analyze_args *
             if (parse_idle_gap(optarg, &out->idle_gap_s) != 0)
                 return usage_error("--idle-gap must be a number of seconds above 0, at most "
                                    "1000000, not ", optarg);
+            break;
+        case OPT_WORKERS:
+            if (parse_workers(optarg, &out->workers) != 0)
+                return usage_error("--workers must be a whole number from 1 to 64, not ",
+                                   optarg);
             break;
         case 'h': analyze_print_help(stdout); return ARGS_HELP_SHOWN;
         case ':':

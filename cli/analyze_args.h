@@ -18,6 +18,7 @@ struct analyze_args {
     bool quiet;                   /* -q: no progress line, no summary */
     size_t max_flows;             /* --max-flows; 0 = the analyzer's default */
     double idle_gap_s;            /* --idle-gap; 0 = the analyzer's default (30 s) */
+    unsigned workers;             /* --workers; 0 = the number of cores (workers_default) */
     char **files;                 /* the FILE operands in order ("-" = stdin), into argv */
     int nfiles;
 };
@@ -33,6 +34,10 @@ void analyze_print_help(FILE *out);
 /* --idle-gap SECONDS (analyze and live): a number of seconds in (0, 10^6]; 0 on success,
  * -1 when `s` is not one (the caller prints the message). */
 int parse_idle_gap(const char *s, double *out);
+
+/* --workers N (analyze and live): a whole number in [1, WORKERS_MAX]; 0 on success, -1 when
+ * `s` is not one (the caller prints the message). */
+int parse_workers(const char *s, unsigned *out);
 
 /* The words joined by spaces, each shell-quoted when needed if `quote`; caller frees.
  * NULL when out of memory. */

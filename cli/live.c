@@ -86,7 +86,7 @@ static void refresh_drops(struct live_run *r)
 /* Once a second: emit flows whose time is up, flush -w, commit with fresh counters. */
 static void tick(struct live_run *r)
 {
-    if (analyzer_advance(r->pl.an, wall_clock_us()) != 0)
+    if (pipeline_advance(&r->pl, wall_clock_us()) != 0)
         fail(r, "the analysis stopped: out of memory");
     if (r->dump)
         pcap_dump_flush(r->dump);
@@ -209,7 +209,8 @@ static int open_outputs(struct live_run *r, const char *options)
     struct sink out;
     if (!(r->out = rotate_sink_new(&rc, &out)))
         return complain("out of memory");
-    if (pipeline_open_sink(&r->pl, &out, rotate_sink_errmsg, &cfg, &info, err, sizeof err) != 0)
+    if (pipeline_open_sink(&r->pl, &out, rotate_sink_errmsg, &cfg, a->workers, &info, err,
+                           sizeof err) != 0)
         return complain("%s", err);
     r->begun = true;
     return 0;

@@ -42,6 +42,9 @@ static const char HELP[] =
 "      --idle-gap SECONDS  a RST answering the first segment after a silence of at least\n"
 "                          this long (default 30) is an idle_timeout: a NAT, firewall or\n"
 "                          load balancer forgot the connection (rsts.cause)\n"
+"      --workers N         analyze on N threads (1 to 64; default 1), the captured\n"
+"                          packets dealt out to them by connection from the capture\n"
+"                          thread (results as with 1; analyze --help, docs/teardown.md)\n"
 "      --no-dpi            do not label flows with their application protocol (nDPI)\n"
 "      --rotate INTERVAL   a new result file every INTERVAL (e.g. 30s, 15m, 1h, 1d), beside\n"
 "                          DB and named from it and the interval's start in UTC: -o live.db\n"
@@ -68,7 +71,7 @@ static const char HELP[] =
 static const char HINT[] = "Try 'finscope live --help' for the options.\n";
 
 enum { OPT_LIST = 256, OPT_NO_PROMISC, OPT_NO_DPI, OPT_DURATION, OPT_COUNT, OPT_MAX_FLOWS,
-       OPT_IDLE_GAP, OPT_ROTATE, OPT_KEEP, OPT_JSONL };
+       OPT_IDLE_GAP, OPT_ROTATE, OPT_KEEP, OPT_JSONL, OPT_WORKERS };
 
 static const struct option LONG_OPTIONS[] = {
     {"interface", required_argument, NULL, 'i'}, {"list", no_argument, NULL, OPT_LIST},
@@ -79,6 +82,7 @@ static const struct option LONG_OPTIONS[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"idle-gap", required_argument, NULL, OPT_IDLE_GAP},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"rotate", required_argument, NULL, OPT_ROTATE},
     {"keep", required_argument, NULL, OPT_KEEP}, {"jsonl", required_argument, NULL, OPT_JSONL},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},   {"quiet", no_argument, NULL, 'q'},
@@ -159,6 +163,9 @@ static int take_option(int c, const char *arg, struct live_args *a)
         if (parse_idle_gap(arg, &a->idle_gap_s) == 0) return 0;
         return usage_error("--idle-gap must be a number of seconds above 0, at most 1000000, "
                            "not '%s'", arg);
+    case OPT_WORKERS:
+        if (parse_workers(arg, &a->workers) == 0) return 0;
+        return usage_error("--workers must be a whole number from 1 to 64, not '%s'", arg);
     default:
         return -1;  /* getopt_long already printed the problem */
     }
@@ -183,7 +190,7 @@ static int check_rotation(const struct live_args *a)
 enum live_args_result live_args_parse(int argc, char **argv, struct live_args *out)
 {
     *out = (struct live_args){.db_path = ANALYZE_DEFAULT_DB, .snaplen = 262144, .buffer_mb = 32,
-                              .promisc = true, .dpi = true};
+                              .promisc = true, .dpi = true, .workers = 1};
     int c;
     optind = 1;
     opterr = 1;

@@ -24,6 +24,7 @@ struct live_args {
     uint64_t count;               /* --count, 0 = no limit */
     size_t max_flows;             /* --max-flows, 0 = the analyzer's default */
     double idle_gap_s;            /* --idle-gap, 0 = the analyzer's default (30 s) */
+    unsigned workers;             /* --workers, default 1 (one analyzer, no worker threads) */
     int64_t rotate_s;             /* --rotate, 0 = one result file */
     size_t keep;                  /* --keep, 0 = keep every rotated file */
     const char *jsonl_path;       /* --jsonl: also stream each flow as a JSON line here */

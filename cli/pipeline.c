@@ -32,15 +32,30 @@ static int open_failed(struct pipeline *p, const char *fallback, char *err, size
 }
 
 /* The writer thread over `inner`, the analyzer, the reassembly stage, and the run's row. */
+/* The analyzer: one on this thread, or `workers` on threads of their own sharing the writer
+ * through a lock (every later sink call of the pipeline's goes through it too). */
+static int start_analysis(struct pipeline *p, const struct analyzer_config *cfg,
+                          unsigned workers)
+{
+    if (workers <= 1) {
+        p->an = analyzer_new(cfg, &p->sink);
+        return p->an ? 0 : -1;
+    }
+    p->shared = shared_sink_new(&p->sink, &p->sink);
+    if (!p->shared)
+        return -1;
+    p->pool = worker_pool_new(workers, cfg, &p->sink);
+    return p->pool ? 0 : -1;
+}
+
 static int pipeline_start(struct pipeline *p, const struct sink *inner,
-                          const struct analyzer_config *cfg, const struct run_info *info,
-                          char *err, size_t errlen)
+                          const struct analyzer_config *cfg, unsigned workers,
+                          const struct run_info *info, char *err, size_t errlen)
 {
     p->writer = sink_thread_start(inner, PIPELINE_QUEUE_BYTES, &p->sink);
     if (!p->writer)
         return open_failed(p, "cannot start the writer thread", err, errlen);
-    p->an = analyzer_new(cfg, &p->sink);
-    if (!p->an)
+    if (start_analysis(p, cfg, workers) != 0)
         return open_failed(p, "cannot start the analyzer: out of memory, or nDPI failed to "
                               "initialise", err, errlen);
     p->defrag = ip_defrag_new();
@@ -52,7 +67,7 @@ static int pipeline_start(struct pipeline *p, const struct sink *inner,
 }
 
 int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer_config *cfg,
-                  const struct run_info *info, char *err, size_t errlen)
+                  unsigned workers, const struct run_info *info, char *err, size_t errlen)
 {
     *p = (struct pipeline){0};
     if (storage_open(db_path, 0, &p->st, err, errlen) != 0) {
@@ -61,15 +76,15 @@ int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer
     }
     struct sink store;
     storage_sink(p->st, &store);
-    return pipeline_start(p, &store, cfg, info, err, errlen);
+    return pipeline_start(p, &store, cfg, workers, info, err, errlen);
 }
 
 int pipeline_open_sink(struct pipeline *p, const struct sink *inner,
                        const char *(*errmsg)(const void *ctx), const struct analyzer_config *cfg,
-                       const struct run_info *info, char *err, size_t errlen)
+                       unsigned workers, const struct run_info *info, char *err, size_t errlen)
 {
     *p = (struct pipeline){.inner_errmsg = errmsg, .inner_ctx = inner->ctx};
-    return pipeline_start(p, inner, cfg, info, err, errlen);
+    return pipeline_start(p, inner, cfg, workers, info, err, errlen);
 }
 
 /* pcapng timestamps are 64-bit counts of ticks: libpcap's seconds can lie far beyond any real
@@ -114,19 +129,31 @@ int pipeline_record(struct pipeline *p, int linktype, int64_t ts_us, uint32_t ca
         return (int)res;
     }
     use->ts_us = ts_us;
-    return analyzer_packet(p->an, use, p->packet_no) == 0 ? DISSECT_OK : -1;
+    int rc = p->pool ? worker_pool_packet(p->pool, use, p->packet_no)
+                     : analyzer_packet(p->an, use, p->packet_no);
+    return rc == 0 ? DISSECT_OK : -1;
+}
+
+int pipeline_advance(struct pipeline *p, int64_t now_us)
+{
+    return p->pool ? worker_pool_advance(p->pool, now_us) : analyzer_advance(p->an, now_us);
 }
 
 void pipeline_count_flows(struct pipeline *p)
 {
     struct analyzer_stats st;
-    analyzer_get_stats(p->an, &st);
+    if (p->pool)
+        worker_pool_stats(p->pool, &st);
+    else
+        analyzer_get_stats(p->an, &st);
     p->totals.flows = st.flows_emitted;
     p->totals.flows_evicted = st.flows_evicted;
 }
 
 int pipeline_checkpoint(struct pipeline *p)
 {
+    if (p->pool && worker_pool_sync(p->pool) != 0)
+        return -1;
     pipeline_count_flows(p);
     return p->sink.checkpoint(p->sink.ctx, &p->totals);
 }
@@ -134,7 +161,7 @@ int pipeline_checkpoint(struct pipeline *p)
 int pipeline_end(struct pipeline *p, bool failed, bool complete, const char *error)
 {
     int rc = 0;
-    if (!failed && analyzer_finish(p->an) != 0)
+    if (!failed && (p->pool ? worker_pool_finish(p->pool) : analyzer_finish(p->an)) != 0)
         rc = -1;
     ip_defrag_flush(p->defrag, p->totals.decode_errors);
     pipeline_count_flows(p);
@@ -147,8 +174,12 @@ int pipeline_end(struct pipeline *p, bool failed, bool complete, const char *err
 
 int pipeline_close(struct pipeline *p)
 {
+    worker_pool_free(p->pool);    /* first: its threads may still be calling the sink */
+    p->pool = NULL;
     sink_thread_stop(p->writer);
     p->writer = NULL;
+    shared_sink_free(p->shared);
+    p->shared = NULL;
     analyzer_free(p->an);
     p->an = NULL;
     ip_defrag_free(p->defrag);

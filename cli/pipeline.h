@@ -16,6 +16,8 @@
 
 #include "analyzer/analyzer.h"
 #include "analyzer/ip_defrag.h"
+#include "cli/shared_sink.h"
+#include "cli/workers.h"
 #include "storage/storage.h"
 
 struct pipeline {
@@ -26,22 +28,25 @@ struct pipeline {
     struct sink sink;             /* the writer thread's */
     const char *(*inner_errmsg)(const void *ctx);  /* pipeline_open_sink: the inner sink's */
     const void *inner_ctx;
-    struct analyzer *an;
+    struct analyzer *an;          /* one analyzer (workers 1), else NULL */
+    struct worker_pool *pool;     /* workers > 1: N analyzers on threads (workers.h) */
+    struct shared_sink *shared;   /* ... writing through this lock into the writer thread */
     struct ip_defrag *defrag;     /* IPv4 fragments waiting for the rest of their datagram */
     struct run_totals totals;
     uint64_t packet_no;           /* records taken in this run so far */
 };
 
 /* Opens `db_path`, creates the analyzer and records the run. -1 with `err` set on failure
- * (the storage's own message when it has one). */
+ * (the storage's own message when it has one). `workers` 1 is one analyzer on the calling
+ * thread; more is that many analyzers on worker threads (workers.h), fed by the caller. */
 int pipeline_open(struct pipeline *p, const char *db_path, const struct analyzer_config *cfg,
-                  const struct run_info *info, char *err, size_t errlen);
+                  unsigned workers, const struct run_info *info, char *err, size_t errlen);
 
 /* The same over a sink of the caller's (e.g. cli/rotate_sink.h) instead of one file: st stays
  * NULL, and errmsg(inner->ctx) says why the sink failed. */
 int pipeline_open_sink(struct pipeline *p, const struct sink *inner,
                        const char *(*errmsg)(const void *ctx), const struct analyzer_config *cfg,
-                       const struct run_info *info, char *err, size_t errlen);
+                       unsigned workers, const struct run_info *info, char *err, size_t errlen);
 
 /* Why the result file (or the caller's sink) failed; "" when it did not say. Read it only
  * after a sink call returned (storage.h, sink_thread). */
@@ -59,7 +64,10 @@ int64_t pipeline_record_time_us(const struct pcap_pkthdr *h);
 int pipeline_record(struct pipeline *p, int linktype, int64_t ts_us, uint32_t caplen,
                     uint32_t len, const u_char *data);
 
-/* Copies the analyzer's flow counts into the totals. */
+/* Emits flows whose timeouts have passed at `now_us` (analyzer_advance; every worker's). */
+int pipeline_advance(struct pipeline *p, int64_t now_us);
+
+/* Copies the analyzer's flow counts into the totals (after the workers caught up). */
 void pipeline_count_flows(struct pipeline *p);
 
 /* Commits what is pending and updates the run's counters. */
