@@ -111,7 +111,9 @@ $(B)/tests/test_storage%:  $(B)/tests/unit/test_storage%.o  $(LIB_TESTLIB) $(LIB
 $(B)/tests/test_report%:   $(B)/tests/unit/test_report%.o   $(LIB_TESTLIB) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(link_test)
 # cli/'s testable parts: live's rotating result files (over storage and report's jsonl).
-$(B)/tests/test_cli%:      $(B)/tests/unit/test_cli%.o $(call objs,cli/rotate_sink.c cli/rotate_name.c) $(LIB_TESTLIB) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
+# And --workers' pool (cli/workers.c, its flow hash and shared sink).
+CLI_TESTED := cli/rotate_sink.c cli/rotate_name.c cli/workers.c cli/worker_hash.c cli/shared_sink.c
+$(B)/tests/test_cli%:      $(B)/tests/unit/test_cli%.o $(call objs,$(CLI_TESTED)) $(LIB_TESTLIB) $(LIB_REPORT) $(LIB_STORAGE) $(LIB_ANALYZER) $(LIB_DISSECT)
 	$(link_test)
 $(B)/tests/test_input%:    $(B)/tests/unit/test_input%.o    $(LIB_TESTLIB) $(LIB_INPUT) $(LIB_DISSECT)
 	$(link_test)
