@@ -1,5 +1,5 @@
 /*
- * worker_hash.c — the symmetric flow hash that picks a packet's worker (worker_hash.h).
+ * worker_hash.c — the symmetric host-pair hash that picks a packet's worker (worker_hash.h).
  */
 #include "cli/worker_hash.h"
 
@@ -12,12 +12,11 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h ^ (h >> 31);
 }
 
-/* One end of the flow as the key orders it: its address bytes, then its port. */
-static uint64_t end_hash(uint64_t h, const uint8_t addr[16], uint16_t port)
+static uint64_t addr_hash(uint64_t h, const uint8_t addr[16])
 {
     uint64_t w[2];
     memcpy(w, addr, sizeof w);
-    return mix(mix(mix(h, w[0]), w[1]), port);
+    return mix(mix(h, w[0]), w[1]);
 }
 
 uint64_t worker_hash(const struct packet *p)
@@ -26,14 +25,10 @@ uint64_t worker_hash(const struct packet *p)
     uint8_t a[16] = {0}, b[16] = {0};
     memcpy(a, p->src.bytes, alen);
     memcpy(b, p->dst.bytes, alen);
-    int c = memcmp(a, b, sizeof a);
-    if (c == 0)
-        c = (p->sport > p->dport) - (p->sport < p->dport);
-    uint64_t h = mix(0x243f6a8885a308d3ULL,
-                     (uint64_t)p->vlan << 16 | (uint64_t)p->ip_version << 8 | p->l4proto);
-    if (c <= 0)
-        return mix(end_hash(end_hash(h, a, p->sport), b, p->dport), 0);
-    return mix(end_hash(end_hash(h, b, p->dport), a, p->sport), 0);
+    bool a_first = memcmp(a, b, sizeof a) <= 0;
+    uint64_t h = mix(0x243f6a8885a308d3ULL, (uint64_t)p->vlan << 8 | p->ip_version);
+    h = a_first ? addr_hash(addr_hash(h, a), b) : addr_hash(addr_hash(h, b), a);
+    return mix(h, 0);
 }
 
 unsigned worker_of(const struct packet *p, unsigned nworkers)

@@ -1,7 +1,8 @@
 /*
  * test_cli_workers.c — `--workers N` (cli/worker_hash.c, cli/workers.c, cli/shared_sink.c):
  * the flow hash sends both directions of a flow, and every packet of a tunnelled flow
- * whatever its tunnel, to one worker, and spreads flows evenly; a pool of analyzers emits the
+ * whatever its tunnel, to one worker (all flows between two hosts, for nDPI's host caches),
+ * and spreads hosts evenly; a pool of analyzers emits the
  * flows one analyzer emits, with the same times, counts and endings (timeouts included).
  */
 #include <criterion/criterion.h>
@@ -60,14 +61,6 @@ Test(worker_hash, both_directions_go_to_one_worker)
     }
 }
 
-Test(worker_hash, same_address_both_ends_orders_by_port)
-{
-    struct packet p = random_packet(4);
-    p.dst = p.src;
-    struct packet r = reversed(&p);
-    cr_expect_eq(worker_hash(&p), worker_hash(&r));
-}
-
 Test(worker_hash, a_tunnelled_flow_hashes_on_its_inner_flow)
 {
     struct packet p = random_packet(4);
@@ -83,16 +76,21 @@ Test(worker_hash, a_tunnelled_flow_hashes_on_its_inner_flow)
     cr_expect_eq(worker_hash(&gre), worker_hash(&p));
 }
 
-Test(worker_hash, what_tells_flows_apart_changes_the_hash)
+Test(worker_hash, the_hosts_and_vlan_choose_the_worker_not_ports_or_protocol)
 {
     struct packet p = random_packet(4);
-    struct packet vlan = p, proto = p, port = p;
+    struct packet vlan = p, addr = p, proto = p, port = p, v6 = random_packet(6), v6b = v6;
     vlan.vlan = (uint16_t)(p.vlan + 1);
+    addr.dst.bytes[3] ^= 1;
     proto.l4proto = p.l4proto == IPPROTO_NUM_TCP ? IPPROTO_NUM_UDP : IPPROTO_NUM_TCP;
     port.sport = (uint16_t)(p.sport + 1);
+    port.dport = (uint16_t)(p.dport + 7);
+    v6b.src.bytes[15] ^= 0x80;
     cr_expect_neq(worker_hash(&vlan), worker_hash(&p));
-    cr_expect_neq(worker_hash(&proto), worker_hash(&p));
-    cr_expect_neq(worker_hash(&port), worker_hash(&p));
+    cr_expect_neq(worker_hash(&addr), worker_hash(&p));
+    cr_expect_neq(worker_hash(&v6b), worker_hash(&v6));
+    cr_expect_eq(worker_hash(&proto), worker_hash(&p), "nDPI's host caches span protocols");
+    cr_expect_eq(worker_hash(&port), worker_hash(&p), "nDPI's host caches span ports");
 }
 
 Test(worker_hash, flows_spread_evenly)
@@ -102,7 +100,7 @@ Test(worker_hash, flows_spread_evenly)
         struct packet p = random_packet(4);
         p.src.bytes[0] = 192;           /* one site: addresses alike but for the low bytes */
         p.src.bytes[1] = 168;
-        p.dport = 443;
+        memcpy(p.dst.bytes, (uint8_t[]){93, 184, 216, 34}, 4);   /* one server */
         count[worker_of(&p, 4)]++;
     }
     for (int w = 0; w < 4; w++)
@@ -179,6 +177,7 @@ static size_t make_packets(struct packet *out, size_t max)
         p.l4proto = pair % 3 ? IPPROTO_NUM_UDP : IPPROTO_NUM_TCP;
         p.sport = (uint16_t)(20000 + pair);
         p.dport = 53;
+        p.src.bytes[3] = (uint8_t)(pair % 40);      /* 40 clients, several flows each */
         if (next_rand() & 1)
             p = reversed(&p);
         if (p.l4proto == IPPROTO_NUM_TCP) {
@@ -275,6 +274,15 @@ static struct packet udp_at(uint16_t sport, int64_t ts_us)
                            .ts_us = ts_us};
 }
 
+/* A client of its own for each port. */
+static struct packet udp_from(uint16_t sport, int64_t ts_us)
+{
+    struct packet p = udp_at(sport, ts_us);
+    p.src.bytes[2] = (uint8_t)(sport >> 8);
+    p.src.bytes[3] = (uint8_t)sport;
+    return p;
+}
+
 /* Flow A on one worker, B on another: B's packet at 100 s times A out (60 s idle) for every
  * analyzer, so A's record from the past (at 2 s) starts a new flow, as with one analyzer; an
  * analyzer that knew only its own packets would still be at 1 s and add it to A. */
@@ -283,13 +291,13 @@ Test(workers, timeouts_follow_the_run_clock_not_the_worker_own)
     const int64_t s = 1000000, t0 = 1700000000LL * s;
     uint16_t a = 1000, b = 1001;
     while (b < 60000) {
-        struct packet pa = udp_at(a, 0), pb = udp_at(b, 0);
+        struct packet pa = udp_from(a, 0), pb = udp_from(b, 0);
         if (worker_of(&pa, 2) != worker_of(&pb, 2))
             break;
         b++;
     }
-    struct packet pk[] = {udp_at(a, t0), udp_at(a, t0 + s), udp_at(b, t0 + 100 * s),
-                          udp_at(a, t0 + 2 * s)};
+    struct packet pk[] = {udp_from(a, t0), udp_from(a, t0 + s), udp_from(b, t0 + 100 * s),
+                          udp_from(a, t0 + 2 * s)};
     struct collect one = {0}, pool = {0};
     struct analyzer_stats st;
     run_one(pk, 4, &one);
