@@ -1,6 +1,7 @@
 #!/bin/sh
-# t_cli_errors.sh — `finscope` and `finscope analyze` at their edges: usage errors, --help,
-# --version, inputs that are missing, empty, not captures or truncated, gzip and stdin input,
+# t_cli_errors.sh — `finscope` and `finscope analyze` at their edges: usage errors (--workers
+# out of range among them), --help, --version, inputs that are missing, empty, not captures or
+# truncated, gzip and stdin input,
 # a filter that does not compile, and two files in one run. Exit codes, the one-line messages,
 # and what reaches the result file (checked with $TOOLS/sqlq).
 #
@@ -77,6 +78,12 @@ for gap in 0 -3 abc 1e7 nan; do
     run "--idle-gap $gap" "$FINSCOPE" analyze "$A" --idle-gap "$gap" -o x.db
     expect_rc 2; expect_err "--idle-gap must be a number of seconds above 0"; expect_lines err 2
 done
+for n in 0 65 -1 +2 abc 2x 1.5 ''; do
+    run "--workers '$n'" "$FINSCOPE" analyze "$A" --workers "$n" -o x.db
+    expect_rc 2; expect_err "--workers must be a whole number from 1 to 64"; expect_lines err 2
+done
+run "live --workers 0" "$FINSCOPE" live -i lo --workers 0 -o x.db
+expect_rc 2; expect_err "--workers must be a whole number from 1 to 64"
 run "live --idle-gap" "$FINSCOPE" live -i lo --idle-gap 0 -o x.db
 expect_rc 2; expect_err "--idle-gap must be a number of seconds above 0"
 for iv in 0 0s 2 abc 1.5h -1m 2w 367d; do
@@ -105,9 +112,9 @@ expect_rc 0; expect_out "analyze"; expect_out "Usage: finscope COMMAND"; expect_
 run "analyze --help" "$FINSCOPE" analyze --help
 expect_rc 0; expect_out "Usage: finscope analyze FILE"; expect_out "--no-dpi"
 expect_out "--filter"; expect_out "Exit status"; expect_out "Examples"
-expect_out "--idle-gap SECONDS"; expect_out "idle_timeout"
+expect_out "--idle-gap SECONDS"; expect_out "idle_timeout"; expect_out "--workers N"
 run "live --help" "$FINSCOPE" live --help
-expect_rc 0; expect_out "--idle-gap SECONDS"; expect_out "idle_timeout"
+expect_rc 0; expect_out "--idle-gap SECONDS"; expect_out "idle_timeout"; expect_out "--workers N"
 
 run "help analyze" "$FINSCOPE" help analyze
 expect_rc 0; expect_out "Usage: finscope analyze FILE"
