@@ -56,7 +56,7 @@ REPLAY_BINS  := $(patsubst %,$(B)/tests/replay_%,$(FUZZ_NAMES))
 DEPS_STAMP   := build/.deps-ok
 
 .PHONY: all deps test-deps test unit e2e check demo clean install install-files uninstall bench \
-        corpus corpus-compare fuzz fuzz-build ndpi-compare
+        corpus corpus-compare workers-compare fuzz fuzz-build ndpi-compare
 all: deps $(B)/finscope finscope
 
 # ---- dependencies -------------------------------------------------------------------------------
@@ -161,6 +161,16 @@ corpus-compare: deps $(B)/finscope $(B)/tests/sqlq
 	@sh tests/install-deps.sh --optional tshark
 	@FINSCOPE=$(abspath $(B)/finscope) TOOLS=$(abspath $(B)/tests) \
 	    sh tests/corpus_compare.sh -m 99.9 $(SHARED_CORPUS)
+
+# ---- --workers N against --workers 1 over the shared corpus (tests/workers_compare.sh) -----------
+# A run per capture, 4 workers against 1, every stored row but the ids: with nDPI (runs that
+# differ only in nDPI labels are counted, not failed: docs/teardown.md), then with --no-dpi.
+# About 5 minutes each on 2 shared cores; tests/e2e/t_workers.sh is the quick version.
+workers-compare: deps $(B)/finscope $(B)/tests/sqlq
+	@FINSCOPE=$(abspath $(B)/finscope) TOOLS=$(abspath $(B)/tests) \
+	    sh tests/workers_compare.sh -d $(SHARED_CORPUS)
+	@FINSCOPE=$(abspath $(B)/finscope) TOOLS=$(abspath $(B)/tests) \
+	    sh tests/workers_compare.sh -o --no-dpi -d $(SHARED_CORPUS)
 
 # ---- nDPI labels against ndpiReader over the shared nDPI corpus (tests/ndpi_compare.sh) --------
 NDPI_CORPUS ?= ../shared/corpus/ndpi
