@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,6 +98,9 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct worker_pool *wp = w->wp;
     uint64_t seq = 0;
+    char name[16];
+    snprintf(name, sizeof name, "fs-worker-%u", w->index);
+    pthread_setname_np(pthread_self(), name);   /* for top -H and perf; failure is harmless */
     pthread_mutex_lock(&wp->lock);
     for (;;) {
         while (seq == wp->published && !wp->stop)
