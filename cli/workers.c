@@ -279,7 +279,7 @@ void worker_pool_stats(struct worker_pool *wp, struct analyzer_stats *sum)
 unsigned workers_default(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (unsigned)n;
+    return n < 1 ? 1 : n > WORKERS_DEFAULT_MAX ? WORKERS_DEFAULT_MAX : (unsigned)n;
 }
 
 /* ---- start and stop ------------------------------------------------------------------------ */

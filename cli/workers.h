@@ -30,11 +30,15 @@
 #include "analyzer/analyzer.h"
 
 #define WORKERS_MAX 64            /* --workers bound */
+/* The default's bound: each worker costs an nDPI initialisation (some 40 ms, one after the
+ * other: nDPI's module set-up must not run in parallel, analyzer/dpi.c) and about 5 MiB,
+ * which a short capture on a many-core machine should not pay 64 times. */
+#define WORKERS_DEFAULT_MAX 16
 #define WORKERS_BATCH 256         /* packets per handoff */
 
 struct worker_pool;
 
-/* The number of online cores, at most WORKERS_MAX (1 when it cannot be told). */
+/* The number of online cores, at most WORKERS_DEFAULT_MAX (1 when it cannot be told). */
 unsigned workers_default(void);
 
 /* N (2 .. WORKERS_MAX) analyzers of configuration `cfg` writing into `sink`, each on its own
