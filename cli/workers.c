@@ -132,7 +132,7 @@ static struct batch *filling(struct worker_pool *wp)
 /* Copies `len` bytes into the batch's arena; their offset, or NO_BYTES when out of memory. */
 static size_t arena_put(struct batch *b, const uint8_t *bytes, size_t len)
 {
-    if (len > b->cap - b->used) {
+    if (!b->arena || len > b->cap - b->used) {    /* never a NULL arena, even for 0 bytes */
         size_t cap = b->cap ? b->cap : ARENA_START;
         while (len > cap - b->used)
             cap *= 2;
