@@ -150,8 +150,9 @@ $(B)/bench/readloop: $(B)/bench/readloop.o
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 $(B)/bench/corpusmix: $(B)/bench/corpusmix.o
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
-bench: deps $(B)/finscope $(B)/bench/gencap $(B)/bench/readloop $(B)/tests/sqlq
+bench: deps $(B)/finscope $(B)/bench/gencap $(B)/bench/readloop $(B)/bench/corpusmix $(B)/tests/sqlq
 	@FINSCOPE=$(abspath $(B)/finscope) GENCAP=$(abspath $(B)/bench/gencap) \
+	    CORPUSMIX=$(abspath $(B)/bench/corpusmix) \
 	    READLOOP=$(abspath $(B)/bench/readloop) SQLQ=$(abspath $(B)/tests/sqlq) sh bench/run.sh
 
 # ---- TCP conversations against tshark's over the shared corpus (tests/corpus_compare.sh) ------

@@ -171,6 +171,11 @@ static void settle_pending_rst(struct analyzer *a, struct flow *f)
 /* The records kept until emission (an emitted flow keeps none). */
 static void free_records(struct flow *f)
 {
+    if (f->dpi) {
+        dpi_release(f->dpi);
+        free(f->dpi);
+        f->dpi = NULL;
+    }
     free(f->events);
     free(f->anomalies);
     f->events = NULL;
@@ -189,8 +194,9 @@ static int emit(struct analyzer *a, struct flow *f, const char *ended_by)
         rst_evidence_finish(f);
         sort_events(f);
     }
-    if (a->dpi && !f->dpi.done)
-        dpi_finish(a->dpi, &f->dpi);
+    /* A flow whose label could not be allocated (out of memory) stays unlabelled. */
+    if (a->dpi && f->dpi && !f->dpi->done)
+        dpi_finish(a->dpi, f->dpi);
     struct flow_record r;
     flow_fill_record(f, ended_by, &r);
     rst_evidence_fill(f, &r);
@@ -378,8 +384,8 @@ static void process(struct analyzer *a, struct flow *f, const struct packet *p, 
         account(f, p, dir);
         zeek_packet(&f->zeek, dir == DIR_ORIG, p, &none);
     }
-    if (a->dpi && !f->dpi.done)
-        dpi_feed(a->dpi, &f->dpi, p, dir == DIR_ORIG, a->now_us);
+    if (a->dpi && (f->dpi || (f->dpi = calloc(1, sizeof *f->dpi))) && !f->dpi->done)
+        dpi_feed(a->dpi, f->dpi, p, dir == DIR_ORIG, a->now_us);
     queue_put(a, f, queue_for(f), a->now_us);
 }
 

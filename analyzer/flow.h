@@ -203,7 +203,9 @@ struct flow {
     uint16_t nanomalies, anomalies_cap;
     uint32_t anomalies_dropped;
     struct zeek_conn zeek;
-    struct dpi_label dpi;
+    /* Allocated by the first packet when DPI is on (NULL with --no-dpi: 192 bytes a flow
+     * saved), freed at emission with the other records. */
+    struct dpi_label *dpi;
     struct loss_dir loss[2];  /* [DIR_ORIG], [DIR_RESP] */
     struct rst_flow_evidence rst;
 };

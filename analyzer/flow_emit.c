@@ -16,7 +16,8 @@
 
 static bool grow(void **arr, uint16_t *cap, size_t elem, size_t max)
 {
-    size_t n = *cap ? (size_t)*cap * 2 : 8;
+    /* 4 first: an open TCP flow holds 3 events (SYN, SYN+ACK, ACK), a plain life 7. */
+    size_t n = *cap ? (size_t)*cap * 2 : 4;
     if (n > max)
         n = max;
     if (n <= *cap)
@@ -140,10 +141,10 @@ void flow_fill_record(const struct flow *f, const char *ended_by, struct flow_re
     r->conn_state = zeek_conn_state(&f->zeek);
     memcpy(r->history, f->zeek.history, sizeof r->history);
     r->history[sizeof r->history - 1] = '\0';
-    r->dpi_done = f->dpi.done;
-    if (f->dpi.done) {
-        memcpy(r->app_proto, f->dpi.proto, sizeof r->app_proto);
-        memcpy(r->app_category, f->dpi.category, sizeof r->app_category);
-        memcpy(r->server_name, f->dpi.server_name, sizeof r->server_name);
+    r->dpi_done = f->dpi && f->dpi->done;
+    if (r->dpi_done) {
+        memcpy(r->app_proto, f->dpi->proto, sizeof r->app_proto);
+        memcpy(r->app_category, f->dpi->category, sizeof r->app_category);
+        memcpy(r->server_name, f->dpi->server_name, sizeof r->server_name);
     }
 }

@@ -47,7 +47,10 @@ struct flow_table *flow_table_new(void)
 
 static void flow_destroy(struct flow *f)
 {
-    dpi_release(&f->dpi);
+    if (f->dpi) {
+        dpi_release(f->dpi);
+        free(f->dpi);
+    }
     free(f->tunnel);
     free(f->events);
     free(f->anomalies);
@@ -135,12 +138,19 @@ static bool flow_is(const struct flow *f, const struct flow_key *k, const struct
            (k->tunnel == 0 || memcmp(&f->tunnel->id, &tun->id, sizeof tun->id) == 0);
 }
 
+/* A hash's home slot. Not its low bits: every hash is odd (mix_words), so `h & mask` would
+ * leave the even slots without a home and double the load of the odd ones. */
+static inline size_t home_of(uint64_t h, size_t mask)
+{
+    return (size_t)(h >> 1) & mask;
+}
+
 /* The slot holding key k (hash h) in tunnel tun, or the empty slot where it would go. */
 static size_t slot_of(const struct flow_table *t, const struct flow_key *k,
                       const struct flow_tunnel *tun, uint64_t h)
 {
     size_t mask = t->cap - 1;
-    size_t i = h & mask;
+    size_t i = home_of(h, mask);
     while (t->slots[i].flow && (t->slots[i].hash != h || !flow_is(t->slots[i].flow, k, tun)))
         i = (i + 1) & mask;
     return i;
@@ -234,7 +244,7 @@ void flow_table_remove(struct flow_table *t, struct flow *f)
     queue_unlink(t, f);
     t->slots[i] = (struct slot){ 0, NULL };
     for (size_t j = (i + 1) & mask; t->slots[j].flow; j = (j + 1) & mask) {
-        size_t home = t->slots[j].hash & mask;
+        size_t home = home_of(t->slots[j].hash, mask);
         /* move slots[j] into the hole at i when its home is not in (i, j] cyclically */
         bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!in_range) {

@@ -2,6 +2,7 @@
  * gencap.c — the benchmark's capture generator (`make bench`, bench/run.sh).
  *
  *   gencap OUT.pcap [--conns N] [--concurrent M] [--seed S] [--all-open] [--step-us U]
+ *          [--random-payload]
  *
  * Writes a deterministic classic pcap (Ethernet, microsecond timestamps; frames built by the
  * tests' capture writer, tests/lib/capwriter) of N TCP connections, at most M of them open at
@@ -15,6 +16,9 @@
  *                    (ServerHello, ChangeCipherSpec, encrypted records), the client's
  *                    Finished, then application data both ways
  *   DNS  (port 53)   a query over TCP (RFC 7766 length prefix) and its answer
+ * or, with --random-payload, none of these: a short flow to a random server port (1024 to
+ * 65535) whose request (16 to 1,400 bytes) and response (16 to 2,900 bytes) are random bytes,
+ * so that no protocol is recognised and every flow is short (about 12 packets).
  * and ends in one of the teardown classes of docs/teardown.md, in fixed shares (each block of
  * 20 connections holds exactly 12 / 3 / 2 / 2 / 1 of them, in shuffled order):
  *   graceful        60%  FIN, ACK, FIN, ACK (the client closes first in 70%, else the server)
@@ -79,8 +83,8 @@ static uint32_t rng_range(struct rng *r, uint32_t lo, uint32_t hi)
 
 /* ---- vocabulary ----------------------------------------------------------------------------- */
 
-enum app { APP_HTTP, APP_TLS, APP_DNS, APP_COUNT };
-static const char *const app_name[APP_COUNT] = {"http", "tls", "dns"};
+enum app { APP_HTTP, APP_TLS, APP_DNS, APP_RANDOM, APP_COUNT };
+static const char *const app_name[APP_COUNT] = {"http", "tls", "dns", "random"};
 
 /* Named as finscope's verdicts (docs/teardown.md §6). */
 enum tclass { TC_GRACEFUL, TC_RST_ORIG, TC_RST_RESP, TC_HALF_CLOSED, TC_REJECTED, TC_COUNT };
@@ -94,7 +98,7 @@ static const uint8_t tclass_per_20[TC_COUNT] = {12, 3, 2, 2, 1};
 enum msg {
     M_NONE, M_HTTP_REQ, M_HTTP_RESP, M_HTTP_REQ2, M_HTTP_RESP2,
     M_TLS_CH, M_TLS_SFLIGHT, M_TLS_CFIN, M_TLS_APPREQ, M_TLS_APPRESP,
-    M_DNS_Q, M_DNS_A
+    M_DNS_Q, M_DNS_A, M_RAND_REQ, M_RAND_RESP
 };
 
 enum op_kind { K_SYN, K_SYNACK, K_ACK, K_DATA, K_FIN, K_RST, K_REJECT, K_BARRIER };
@@ -116,6 +120,7 @@ struct gconn {
     bool waiting;                 /* at its barrier */
     uint16_t mss[2];              /* payload bytes per segment, each sender */
     uint32_t resp_body, resp2_body, appresp_len;
+    uint16_t server_port;         /* APP_RANDOM only */
     struct op ops[MAX_OPS];
 };
 
@@ -126,6 +131,7 @@ struct config {
     uint64_t seed;
     uint32_t step_us;             /* 0: derived */
     bool all_open;
+    bool random_payload;          /* every connection APP_RANDOM */
 };
 
 struct totals {
@@ -400,6 +406,9 @@ static void build_msg(const struct gconn *g, enum msg m, struct buf *o)
     case M_TLS_APPRESP: tls_app_data(g, o, (uint16_t)g->appresp_len, 3, false); break;
     case M_DNS_Q: dns_message(g, o, false); break;
     case M_DNS_A: dns_message(g, o, true); break;
+    /* APP_RANDOM: the lengths were drawn at the start; the bytes come from the id. */
+    case M_RAND_REQ: put_random(o, g->id * 2ULL + 1, g->appresp_len); break;
+    case M_RAND_RESP: put_random(o, g->id * 2ULL + 2, g->resp_body); break;
     default: break;
     }
 }
@@ -466,6 +475,11 @@ static int plan_exchange(struct gconn *g, struct rng *r, uint8_t *scratch, bool 
         rc |= plan_msg(g, ORIG, M_TLS_APPREQ, scratch, 0, true);
         rc |= plan_msg(g, RESP, M_TLS_APPRESP, scratch, 0, true);
         break;
+    case APP_RANDOM:
+        rc |= plan_msg(g, ORIG, M_RAND_REQ, scratch, 0, false);
+        if (!upto_request)
+            rc |= plan_msg(g, RESP, M_RAND_RESP, scratch, 0, true);
+        break;
     default:
         rc |= plan_msg(g, ORIG, M_DNS_Q, scratch, 0, false);
         if (upto_request)
@@ -479,7 +493,8 @@ static int plan_exchange(struct gconn *g, struct rng *r, uint8_t *scratch, bool 
 /* The first response message of the protocol (what rst_responder and half_closed send). */
 static enum msg first_response(const struct gconn *g)
 {
-    return g->app == APP_HTTP ? M_HTTP_RESP : g->app == APP_TLS ? M_TLS_SFLIGHT : M_DNS_A;
+    return g->app == APP_HTTP ? M_HTTP_RESP : g->app == APP_TLS ? M_TLS_SFLIGHT :
+           g->app == APP_RANDOM ? M_RAND_RESP : M_DNS_A;
 }
 
 /* The whole life of a connection of class g->tclass, as a list of packets. */
@@ -530,7 +545,7 @@ static int plan(struct gconn *g, struct rng *r, bool all_open, uint8_t *scratch)
 /* Client (address, port) unique per connection id; servers from a pool per protocol. */
 static int endpoints(struct gconn *g, struct cw_pcap *w, bool v6, struct rng *r)
 {
-    static const uint16_t port[APP_COUNT] = {80, 443, 53};
+    static const uint16_t port[APP_COUNT] = {80, 443, 53, 0};
     char cli[INET6_ADDRSTRLEN], srv[INET6_ADDRSTRLEN];
     uint32_t host = (g->id >> 4) + 1, server = rng_below(r, 500) + 1;
     uint16_t cport = (uint16_t)(CLIENT_PORT_BASE + (g->id & 15u) * 1000u + (g->id >> 4) % 1000u);
@@ -542,18 +557,22 @@ static int endpoints(struct gconn *g, struct cw_pcap *w, bool v6, struct rng *r)
                  host & 0xffu);
         snprintf(srv, sizeof srv, "172.%u.%u.%u", 16 + g->app, server >> 8, server & 0xffu);
     }
-    return conv_init(&g->c, w, cli, cport, srv, port[g->app]);
+    return conv_init(&g->c, w, cli, cport, srv,
+                     g->app == APP_RANDOM ? g->server_port : port[g->app]);
 }
 
 /* Picks the connection's protocol, class, addresses and options, and plans it. */
 static int conn_start(struct gconn *g, uint32_t id, uint8_t tclass, struct cw_pcap *w,
-                      struct rng *r, bool all_open, uint8_t *scratch, struct totals *t)
+                      struct rng *r, const struct config *cfg, uint8_t *scratch,
+                      struct totals *t)
 {
     memset(g, 0, sizeof *g);
     g->id = id;
     g->tclass = tclass;
     uint32_t a = rng_below(r, 100);
-    g->app = a < 45 ? APP_TLS : a < 85 ? APP_HTTP : APP_DNS;
+    g->app = cfg->random_payload ? APP_RANDOM : a < 45 ? APP_TLS : a < 85 ? APP_HTTP : APP_DNS;
+    if (g->app == APP_RANDOM)
+        g->server_port = (uint16_t)rng_range(r, 1024, 65535);
     bool v6 = rng_below(r, 10) == 0;
     if (endpoints(g, w, v6, r) < 0)
         return -1;
@@ -569,7 +588,11 @@ static int conn_start(struct gconn *g, uint32_t id, uint8_t tclass, struct cw_pc
     g->resp_body = rng_range(r, 300, 12000);
     g->resp2_body = rng_range(r, 300, 6000);
     g->appresp_len = rng_range(r, 200, 9000);
-    if (plan(g, r, all_open, scratch) < 0)
+    if (g->app == APP_RANDOM) {   /* request, response */
+        g->appresp_len = rng_range(r, 16, 1400);
+        g->resp_body = rng_range(r, 16, 2900);
+    }
+    if (plan(g, r, cfg->all_open, scratch) < 0)
         return -1;
     t->per_class[tclass]++;
     t->per_app[g->app]++;
@@ -696,7 +719,7 @@ static int run(const struct config *cfg, struct cw_pcap *w, struct totals *t)
                 shuffle_block(&s, &r);
             uint32_t slot = s.freelist[--s.nfree];
             if (conn_start(&s.pool[slot], next, s.block[next % CLASS_BLOCK], w, &r,
-                           cfg->all_open, scratch, t) < 0) {
+                           cfg, scratch, t) < 0) {
                 rc = -1;
                 break;
             }
@@ -731,7 +754,7 @@ static int run(const struct config *cfg, struct cw_pcap *w, struct totals *t)
 static int usage(const char *why)
 {
     fprintf(stderr, "gencap: %s\nusage: gencap OUT.pcap [--conns N] [--concurrent M] "
-            "[--seed S] [--all-open] [--step-us U]\n", why);
+            "[--seed S] [--all-open] [--step-us U] [--random-payload]\n", why);
     return 2;
 }
 
@@ -749,13 +772,16 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *v)
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-    *cfg = (struct config){NULL, DEFAULT_CONNS, DEFAULT_CONCURRENT, DEFAULT_SEED, 0, false};
+    *cfg = (struct config){NULL, DEFAULT_CONNS, DEFAULT_CONCURRENT, DEFAULT_SEED, 0, false,
+                           false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         uint32_t v = 0;
         bool has_value = i + 1 < argc;
         if (strcmp(a, "--all-open") == 0) {
             cfg->all_open = true;
+        } else if (strcmp(a, "--random-payload") == 0) {
+            cfg->random_payload = true;
         } else if (strcmp(a, "--conns") == 0 || strcmp(a, "--concurrent") == 0 ||
                    strcmp(a, "--seed") == 0 || strcmp(a, "--step-us") == 0) {
             uint32_t lo = strcmp(a, "--conns") == 0 || strcmp(a, "--concurrent") == 0;

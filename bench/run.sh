@@ -1,16 +1,21 @@
 #!/bin/sh
 # bench/run.sh — what `make bench` runs: finscope's speed and memory against the read limit and
-# its peers, on captures made by bench/gencap (issue 7). Never part of `make test`.
+# its peers, on captures made by bench/gencap and bench/corpusmix (issues 7, 16). Never part of
+# `make test`.
 #
 #  1. Generates, once, into bench/work/ (regenerated only when gencap or its arguments change):
 #       base.pcap     40,000 connections, at most 20,000 open at once (>= 500k packets)
+#       rand.pcap     42,000 short connections of random payloads, 20,000 open at once
+#                     (gencap --random-payload: nothing for nDPI to recognise)
+#       corpus.pcap   the real traffic of ../shared/corpus on one 24 h timeline, 10 copies
+#                     (bench/corpusmix; left out when the corpus is not there)
 #       x4.pcap       4x the connections and packets, same concurrency (the scaling run)
 #       open20k.pcap  20,000 / 200,000 connections all open at once (--all-open), the two
 #       open200k.pcap points from which memory per open flow is measured
-#  2. On base.pcap, BENCH_RUNS runs (default 5) of each: the read limit (bench/readloop: a bare
+#  2. On each of base, rand and corpus, BENCH_RUNS runs (default 5) of each: the read limit (bench/readloop: a bare
 #     pcap_next_ex loop), `finscope analyze` with nDPI and with --no-dpi, and, when installed,
-#     `tcptrace -n`, `ndpiReader -q -i`, `tshark -q -z conv,tcp -r`. Median wall time, packets/s,
-#     median peak RSS (/usr/bin/time %M), ratio to the read limit.
+#     `tcptrace -n`, `ndpiReader -q -i`, `tshark -q -z conv,tcp -r` (not with BENCH_QUICK).
+#     Median wall time, packets/s, median peak RSS (/usr/bin/time %M), ratio to the read limit.
 #  3. Scaling (BENCH_SCALE_RUNS runs, default 3): finscope on x4.pcap against base.pcap.
 #  4. Memory per open flow: finscope's peak RSS on open200k.pcap minus that on open20k.pcap,
 #     divided by the difference in connections open at the peak, with and without nDPI.
@@ -18,11 +23,12 @@
 #     table and writes it all to bench/results.md with the date, machine and versions.
 #
 # Environment: FINSCOPE, GENCAP (built binaries; default build/finscope, build/bench/gencap),
+# CORPUSMIX (default build/bench/corpusmix), CORPUS (default ../shared/corpus),
 # READLOOP (default: built here from bench/readloop.c), SQLQ (tests/tools/sqlq, optional: checks
 # finscope's verdicts against the generator's counts), BENCH_RUNS, BENCH_SCALE_RUNS,
 # BENCH_WORK (default bench/work), BENCH_RESULTS (default bench/results.md),
 # BENCH_NO_INSTALL=1 (do not try to install time, tcptrace, tshark, libndpi-bin),
-# BENCH_QUICK=1 (base capture only: no scaling and no open-flow runs).
+# BENCH_QUICK=1 (the three main tables without tshark; no scaling and no open-flow runs).
 # Exit status: 0 when the benchmark ran (whether or not the targets are met), 1 when it could not.
 set -eu
 
@@ -30,6 +36,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 FINSCOPE=${FINSCOPE:-$root/build/finscope}
 GENCAP=${GENCAP:-$root/build/bench/gencap}
+CORPUSMIX=${CORPUSMIX:-$root/build/bench/corpusmix}
+CORPUS=${CORPUS:-$root/../shared/corpus}
 READLOOP=${READLOOP:-}
 SQLQ=${SQLQ:-}
 RUNS=${BENCH_RUNS:-5}
@@ -93,6 +101,21 @@ gen() {
 meta() { sed -n "s/^$2=//p" "$WORK/$1.meta"; }
 
 gen base --conns 40000 --concurrent 20000 --seed 1
+gen rand --conns 42000 --concurrent 20000 --random-payload --seed 1
+# The real-traffic capture: from corpusmix over the corpus, remade when corpusmix changes.
+CAPS="base rand"
+if [ -x "$CORPUSMIX" ] && [ -d "$CORPUS" ]; then
+    if [ ! -f "$WORK/corpus.pcap" ] || [ ! -f "$WORK/corpus.meta" ] ||
+       newer "$CORPUSMIX" "$WORK/corpus.meta"; then
+        note "generating corpus.pcap (corpusmix over $CORPUS)"
+        { echo "args=$CORPUS"; "$CORPUSMIX" "$WORK/corpus.pcap" "$CORPUS"; } \
+            > "$WORK/corpus.meta.tmp" || die "corpusmix failed"
+        mv "$WORK/corpus.meta.tmp" "$WORK/corpus.meta"
+    fi
+    CAPS="$CAPS corpus"
+else
+    note "no corpusmix at $CORPUSMIX or no corpus at $CORPUS: real-traffic capture left out"
+fi
 if [ "$QUICK" != 1 ]; then
     gen x4 --conns 160000 --concurrent 20000 --seed 1
     gen open20k --conns 20000 --all-open --seed 1
@@ -130,8 +153,7 @@ measure() {
 }
 
 # Result rows: label|wall|rss|samples, one file per table.
-ROWS=$TMP/rows
-: > "$ROWS"
+ROWS=$TMP/rows                # set per capture by main_table
 row() { echo "$1|$WALL|$RSS|$SAMPLES" >> "$ROWS"; }
 
 # run_tool LABEL N CMD...: measure and record a row; a failing tool is noted and left out.
@@ -144,28 +166,29 @@ run_tool() {
 
 warm() { cat "$WORK/$1.pcap" > /dev/null; }
 
-BASE=$WORK/base.pcap
-BASE_PKTS=$(meta base packets)
-warm base
-run_tool "read limit (libpcap loop)" "$RUNS" "$READLOOP" "$BASE" || die "readloop failed"
-run_tool "finscope analyze (nDPI)" "$RUNS" "$FINSCOPE" analyze "$BASE" -o "$DB" -q ||
-    die "finscope failed"
-FS_DPI_DB_OK=0
-if [ -n "$SQLQ" ]; then
-    cp "$DB" "$TMP/check.db"
-    FS_DPI_DB_OK=1
-fi
-run_tool "finscope analyze --no-dpi" "$RUNS" "$FINSCOPE" analyze "$BASE" -o "$DB" -q --no-dpi ||
-    die "finscope --no-dpi failed"
-if have tcptrace; then run_tool "tcptrace -n" "$RUNS" tcptrace -n "$BASE" || true; fi
-if have ndpiReader; then run_tool "ndpiReader -q -i" "$RUNS" ndpiReader -q -i "$BASE" || true; fi
-if have tshark; then
-    run_tool "tshark -q -z conv,tcp" "$RUNS" tshark -q -z conv,tcp -r "$BASE" || true
-fi
+# main_table NAME: every tool on NAME.pcap; rows in $TMP/rows.NAME (and $ROWS points there).
+main_table() {
+    ROWS=$TMP/rows.$1
+    : > "$ROWS"
+    cap=$WORK/$1.pcap
+    warm "$1"
+    run_tool "read limit (libpcap loop)" "$RUNS" "$READLOOP" "$cap" || die "readloop failed"
+    run_tool "finscope analyze (nDPI)" "$RUNS" "$FINSCOPE" analyze "$cap" -o "$DB" -q ||
+        die "finscope failed"
+    [ -z "$SQLQ" ] || cp "$DB" "$TMP/check.$1.db"
+    run_tool "finscope analyze --no-dpi" "$RUNS" "$FINSCOPE" analyze "$cap" -o "$DB" -q \
+        --no-dpi || die "finscope --no-dpi failed"
+    if have tcptrace; then run_tool "tcptrace -n" "$RUNS" tcptrace -n "$cap" || true; fi
+    if have ndpiReader; then run_tool "ndpiReader -q -i" "$RUNS" ndpiReader -q -i "$cap" || true; fi
+    if have tshark && [ "$QUICK" != 1 ]; then
+        run_tool "tshark -q -z conv,tcp" "$RUNS" tshark -q -z conv,tcp -r "$cap" || true
+    fi
+}
+for c in $CAPS; do main_table "$c"; done
 
-# value LABEL FIELD(2 wall, 3 rss): from the rows file.
-value() { awk -F'|' -v l="$1" -v f="$2" '$1 == l { print $f }' "$ROWS"; }
-READ_WALL=$(value "read limit (libpcap loop)" 2)
+# value CAP LABEL FIELD(2 wall, 3 rss): from CAP's rows file.
+value() { awk -F'|' -v l="$2" -v f="$3" '$1 == l { print $f }' "$TMP/rows.$1"; }
+BASE_PKTS=$(meta base packets)
 
 # ---- scaling and open flows -------------------------------------------------------------------
 SROWS=$TMP/scale_rows
@@ -215,40 +238,61 @@ for p in tcptrace tshark libndpi-bin; do
     v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
     echo "- $p: ${v:-not installed}"
 done
-echo "- command: \`make bench\` (bench/run.sh); $RUNS runs each, median; capture generated by" \
-     "\`gencap $(sed -n 's/^args=//p' "$WORK/base.meta")\`"
+echo "- command: \`make bench\` (bench/run.sh); $RUNS runs each, median; captures: base" \
+     "\`gencap $(sed -n 's/^args=//p' "$WORK/base.meta")\`, rand" \
+     "\`gencap $(sed -n 's/^args=//p' "$WORK/rand.meta")\`$(case " $CAPS " in
+     *" corpus "*) echo ", corpus \`corpusmix OUT $(sed -n 's/^args=//p' "$WORK/corpus.meta")\`";;
+     esac)"
 echo
-echo "## Main benchmark: $BASE_PKTS packets, $(meta base conns) connections, at most" \
-     "$(meta base max_open) open at once ($(meta base duration_s) s of traffic)"
+# title CAP: what the capture is.
+title() {
+    case $1 in
+    base) echo "gencap's capture (base.pcap): $(meta base packets) packets, $(meta base conns)" \
+              "connections, at most $(meta base max_open) open at once" \
+              "($(meta base duration_s) s of traffic)" ;;
+    rand) echo "random payloads (rand.pcap, gencap --random-payload): $(meta rand packets)" \
+              "packets, $(meta rand conns) short connections, at most $(meta rand max_open)" \
+              "open at once ($(meta rand duration_s) s)" ;;
+    *) echo "real traffic (corpus.pcap, corpusmix): $(meta corpus packets) packets from" \
+            "$(meta corpus files) captures, $(meta corpus copies) copies over" \
+            "$(meta corpus hours) h" ;;
+    esac
+}
+for c in $CAPS; do
+pk=$(meta "$c" packets)
+read_wall=$(value "$c" "read limit (libpcap loop)" 2)
+echo "## Main benchmark: $(title "$c")"
 echo
 echo '```'
 printf '%-28s %9s %12s %13s %12s\n' "tool" "wall (s)" "packets/s" "peak RSS MiB" "x read limit"
 while IFS='|' read -r label wall rss samples; do
     printf '%-28s %9s %12s %13s %12s\n' "$label" "$wall" \
-        "$(awk -v p="$BASE_PKTS" -v w="$wall" 'BEGIN { printf "%.0f", p / w }')" \
+        "$(awk -v p="$pk" -v w="$wall" 'BEGIN { printf "%.0f", p / w }')" \
         "$(mib "$rss")" \
-        "$(awk -v w="$wall" -v r="$READ_WALL" 'BEGIN { printf "%.2f", w / r }')"
-done < "$ROWS"
+        "$(awk -v w="$wall" -v r="$read_wall" 'BEGIN { printf "%.2f", w / r }')"
+done < "$TMP/rows.$c"
 echo '```'
 echo
 echo "Each run's wall time (s):"
 echo
 while IFS='|' read -r label wall rss samples; do
     echo "- $label: $samples"
-done < "$ROWS"
-if [ "$FS_DPI_DB_OK" = 1 ]; then
+done < "$TMP/rows.$c"
+if [ -f "$TMP/check.$c.db" ] && [ "$c" != corpus ]; then
     echo
     echo "Verdicts of \`finscope analyze\` against the generator's counts (by construction):"
     echo
-    for c in graceful rst_originator rst_responder half_closed rejected; do
-        got=$("$SQLQ" "$TMP/check.db" "SELECT count(*) FROM flows WHERE teardown = '$c'")
-        want=$(meta base "$c")
+    for v in graceful rst_originator rst_responder half_closed rejected; do
+        got=$("$SQLQ" "$TMP/check.$c.db" "SELECT count(*) FROM flows WHERE teardown = '$v'")
+        want=$(meta "$c" "$v")
         mark="ok"; [ "$got" = "$want" ] || mark="DIFFERS"
-        echo "- $c: $got (generated $want) $mark"
+        echo "- $v: $got (generated $want) $mark"
     done
-    an=$("$SQLQ" "$TMP/check.db" "SELECT count(*) FROM anomalies")
+    an=$("$SQLQ" "$TMP/check.$c.db" "SELECT count(*) FROM anomalies")
     echo "- anomalies: $an (generated 0)"
 fi
+echo
+done
 if [ -s "$SROWS" ]; then
     echo
     echo "## Scaling: 4x the connections and packets, same concurrency"
@@ -294,33 +338,46 @@ TGT=$TMP/targets
 target() { if [ "$1" = 1 ]; then echo "- met: $2" >> "$TGT"; else echo "- NOT MET: $2" >> "$TGT"; fi; }
 cmp_le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-FS_W=$(value "finscope analyze (nDPI)" 2); FS_R=$(value "finscope analyze (nDPI)" 3)
-ND_W=$(value "finscope analyze --no-dpi" 2); ND_R=$(value "finscope analyze --no-dpi" 3)
-r=$(ratio "$ND_W" "$READ_WALL")
-target "$(cmp_le "$r" 4)" "--no-dpi at most 4x the read limit: ${r}x ($ND_W s vs $READ_WALL s)"
-TT_W=$(value "tcptrace -n" 2)
-if [ -n "$TT_W" ]; then
-    r=$(ratio "$TT_W" "$ND_W")
-    target "$(cmp_le 5 "$r")" "--no-dpi at least 5x faster than tcptrace: ${r}x ($ND_W s vs $TT_W s)"
-else
-    echo "- not checked: --no-dpi at least 5x faster than tcptrace (tcptrace not installed)" >> "$TGT"
-fi
-NR_W=$(value "ndpiReader -q -i" 2)
-if [ -n "$NR_W" ]; then
-    r=$(ratio "$NR_W" "$FS_W")
-    target "$(cmp_le 3 "$r")" "with nDPI at least 3x faster than ndpiReader: ${r}x ($FS_W s vs $NR_W s)"
-else
-    echo "- not checked: with nDPI at least 3x faster than ndpiReader (not installed)" >> "$TGT"
-fi
-if [ -n "$FS_R" ] && [ -n "$ND_R" ]; then
-    peak=$FS_R; [ "$ND_R" -gt "$peak" ] && peak=$ND_R
-    target "$(cmp_le "$peak" $((150 * 1024 - 1)))" "peak memory under 150 MiB: $(mib "$FS_R") MiB with nDPI, $(mib "$ND_R") MiB with --no-dpi"
-fi
+# speed_targets CAP READ_MAX TCPTRACE_MIN NDPIREADER_MIN: the ratios on one capture (0: none).
+speed_targets() {
+    rw=$(value "$1" "read limit (libpcap loop)" 2)
+    fw=$(value "$1" "finscope analyze (nDPI)" 2)
+    nw=$(value "$1" "finscope analyze --no-dpi" 2)
+    if [ "$2" != 0 ]; then
+        r=$(ratio "$nw" "$rw")
+        target "$(cmp_le "$r" "$2")" "$1: --no-dpi at most $2x the read limit: ${r}x ($nw s vs $rw s)"
+    fi
+    tw=$(value "$1" "tcptrace -n" 2)
+    if [ "$3" != 0 ] && [ -n "$tw" ]; then
+        r=$(ratio "$tw" "$nw")
+        target "$(cmp_le "$3" "$r")" "$1: --no-dpi at least $3x faster than tcptrace: ${r}x ($nw s vs $tw s)"
+    elif [ "$3" != 0 ]; then
+        echo "- not checked: $1: --no-dpi against tcptrace (not installed)" >> "$TGT"
+    fi
+    dw=$(value "$1" "ndpiReader -q -i" 2)
+    if [ "$4" != 0 ] && [ -n "$dw" ]; then
+        r=$(ratio "$dw" "$fw")
+        target "$(cmp_le "$4" "$r")" "$1: with nDPI at least $4x faster than ndpiReader: ${r}x ($fw s vs $dw s)"
+    elif [ "$4" != 0 ]; then
+        echo "- not checked: $1: nDPI against ndpiReader (not installed)" >> "$TGT"
+    fi
+}
+# Issue 16's targets; issue 7's on base.pcap.
+speed_targets rand 5 3 0
+case " $CAPS " in *" corpus "*) speed_targets corpus 0 0 3 ;;
+*) echo "- not checked: corpus: nDPI against ndpiReader (no corpus)" >> "$TGT" ;; esac
+speed_targets base 4 5 3
+for c in $CAPS; do
+    fr=$(value "$c" "finscope analyze (nDPI)" 3); nr=$(value "$c" "finscope analyze --no-dpi" 3)
+    [ -n "$fr" ] && [ -n "$nr" ] && [ -n "$TIME" ] || continue
+    peak=$fr; [ "$nr" -gt "$peak" ] && peak=$nr
+    target "$(cmp_le "$peak" $((150 * 1024)))" "$c: peak RSS at most 150 MiB: $(mib "$fr") MiB with nDPI, $(mib "$nr") MiB with --no-dpi"
+done
 if [ -s "$ORWS" ] && [ -n "$TIME" ]; then
     per=$(awk -F'|' '$2 == "no-dpi" && $1 == "open20k" { r = $4; o = $5 }
         $2 == "no-dpi" && $1 == "open200k" { R = $4; O = $5 }
         END { printf "%.0f", (R - r) * 1024 / (O - o) }' "$ORWS")
-    target "$(cmp_le "$per" 399)" "memory per open flow without nDPI under 400 bytes (aim): $per bytes"
+    target "$(cmp_le "$per" 600)" "memory per open flow without nDPI at most 600 bytes: $per bytes"
 fi
 if [ -s "$SROWS" ]; then
     # Linear or better, with 10% allowed for measurement noise.
@@ -338,7 +395,7 @@ if [ -s "$SROWS" ]; then
 fi
 {
     echo
-    echo "## Targets (issue 7; median, on the main benchmark)"
+    echo "## Targets (issues 16 and 7; medians)"
     echo
     cat "$TGT"
     echo

@@ -78,8 +78,27 @@ const char *dissect_link_name(int linktype, char *buf, size_t buflen)
     return buf;
 }
 
+/* Dotted quad without stdio: inet_ntop formats through sprintf, which cost the writer thread
+ * 6% of its instructions for the two addresses of every flows row. buflen >= 16. */
+static void ipv4_str(const uint8_t b[4], char *out)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            *out++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *out++ = (char)('0' + v / 10 % 10);
+        *out++ = (char)('0' + v % 10);
+        *out++ = i < 3 ? '.' : '\0';
+    }
+}
+
 const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t buflen)
 {
+    if (a->family == 4 && buflen >= 16) {
+        ipv4_str(a->bytes, buf);
+        return buf;
+    }
     int af = a->family == 6 ? AF_INET6 : AF_INET;
     if ((a->family != 4 && a->family != 6) ||
         !inet_ntop(af, a->bytes, buf, (socklen_t)buflen))
