@@ -22,7 +22,7 @@
 
 #include "analyzer/analyzer.h"
 
-#define STORAGE_SCHEMA_VERSION 3
+#define STORAGE_SCHEMA_VERSION 4
 
 struct storage;
 
