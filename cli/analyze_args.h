@@ -18,6 +18,7 @@ struct analyze_args {
     bool quiet;                   /* -q: no progress line, no summary */
     size_t max_flows;             /* --max-flows; 0 = the analyzer's default */
     double idle_gap_s;            /* --idle-gap; 0 = the analyzer's default (30 s) */
+    const char *sensor;           /* --sensor; NULL: the host name */
     char **files;                 /* the FILE operands in order ("-" = stdin), into argv */
     int nfiles;
 };

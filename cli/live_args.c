@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/pipeline.h"
+
 #include "cli/analyze_args.h"
 #include "cli/rotate_name.h"
 
@@ -26,7 +28,11 @@ static const char HELP[] =
 "  -i, --interface IFACE   interface to capture on ('any' for all, on Linux)\n"
 "      --list              list the interfaces finscope can capture on, and exit\n"
 "  -f, --filter EXPR       BPF capture filter (tcpdump syntax), e.g. 'tcp port 443'\n"
-"  -o, --output DB         result file (default: " ANALYZE_DEFAULT_DB ")\n"
+"  -o, --output DB         result file (default: " ANALYZE_DEFAULT_DB "), or a PostgreSQL\n"
+"                          database: postgresql://USER@HOST:PORT/DB (a fleet's sensors\n"
+"                          may all write into one)\n"
+"      --sensor NAME       which machine captured, stored in runs.sensor (default: this\n"
+"                          machine's host name)\n"
 "  -w, --write FILE        also save the raw packets to FILE (pcap), as tcpdump -w does\n"
 "  -s, --snaplen BYTES     bytes captured per packet (default 262144)\n"
 "  -B, --buffer MB         kernel capture buffer in MiB (default 32); raise it if the\n"
@@ -68,7 +74,7 @@ static const char HELP[] =
 static const char HINT[] = "Try 'finscope live --help' for the options.\n";
 
 enum { OPT_LIST = 256, OPT_NO_PROMISC, OPT_NO_DPI, OPT_DURATION, OPT_COUNT, OPT_MAX_FLOWS,
-       OPT_IDLE_GAP, OPT_ROTATE, OPT_KEEP, OPT_JSONL };
+       OPT_IDLE_GAP, OPT_ROTATE, OPT_KEEP, OPT_JSONL, OPT_SENSOR };
 
 static const struct option LONG_OPTIONS[] = {
     {"interface", required_argument, NULL, 'i'}, {"list", no_argument, NULL, OPT_LIST},
@@ -81,6 +87,7 @@ static const struct option LONG_OPTIONS[] = {
     {"idle-gap", required_argument, NULL, OPT_IDLE_GAP},
     {"rotate", required_argument, NULL, OPT_ROTATE},
     {"keep", required_argument, NULL, OPT_KEEP}, {"jsonl", required_argument, NULL, OPT_JSONL},
+    {"sensor", required_argument, NULL, OPT_SENSOR},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},   {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
 };
@@ -133,6 +140,10 @@ static int take_option(int c, const char *arg, struct live_args *a)
     case OPT_LIST: a->list = true; return 0;
     case OPT_NO_PROMISC: a->promisc = false; return 0;
     case OPT_NO_DPI: a->dpi = false; return 0;
+    case OPT_SENSOR:
+        if (!pipeline_sensor_ok(arg))
+            return usage_error("--sensor must be a name of 1 to 255 characters, not '%s'", arg);
+        a->sensor = arg; return 0;
     case OPT_DURATION: return parse_seconds(arg, &a->duration_s);
     case 's':
         if (parse_count("--snaplen", arg, 64, 262144, &v)) return -1;

@@ -12,6 +12,7 @@
  *   order, so that ORDER BY gives the same rows in both)
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,8 +55,15 @@ static const struct rewrite *match(const char *sql, size_t i, bool ddl)
 
 char *dialect_pg(const char *sql, bool ddl)
 {
+    return dialect_pg_inline(sql, ddl, NULL, 0);
+}
+
+char *dialect_pg_inline(const char *sql, bool ddl, const int64_t *params, int n)
+{
     size_t len = strlen(sql);
-    char *out = malloc(len * 3 + 64);     /* the longest rewrite less than triples its words */
+    /* The longest rewrite less than triples its words; a parameter's value is at most 20
+     * characters where ?N took 2 or more. */
+    char *out = malloc(len * 10 + 64);
     if (!out)
         return NULL;
     size_t o = 0;
@@ -64,13 +72,19 @@ char *dialect_pg(const char *sql, bool ddl)
         const struct rewrite *w;
         if (sql[i] == '\'')
             literal = !literal;
-        if (!literal && sql[i] == '?' && isdigit((unsigned char)sql[i + 1])) {
+        if (!literal && sql[i] == '?' && isdigit((unsigned char)sql[i + 1]) && params) {
+            char *end;
+            long k = strtol(sql + i + 1, &end, 10);
+            long long v = k >= 1 && k <= n ? (long long)params[k - 1] : 0;
+            o += (size_t)sprintf(out + o, "%lld", v);
+            i = (size_t)(end - sql);
+        } else if (!literal && sql[i] == '?' && isdigit((unsigned char)sql[i + 1])) {
             out[o++] = '$';
             i++;
         } else if (!literal && (w = match(sql, i, ddl)) != NULL) {
-            size_t n = strlen(w->to);
-            memcpy(out + o, w->to, n);
-            o += n;
+            size_t to = strlen(w->to);
+            memcpy(out + o, w->to, to);
+            o += to;
             i += strlen(w->from);
         } else {
             out[o++] = sql[i++];

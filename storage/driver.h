@@ -113,6 +113,9 @@ bool storage_is_postgres(const char *path);
 /* `sql` (SQLite's spelling) as PostgreSQL says it: $N for ?N, PostgreSQL's types in DDL,
  * the few functions it names differently. Returns a malloc'd string, NULL when out of memory. */
 char *dialect_pg(const char *sql, bool ddl);
+/* The same with ?N replaced by params[N - 1] as a literal (integers only, so nothing to quote):
+ * for statements sent several to a round trip, which cannot take parameters. */
+char *dialect_pg_inline(const char *sql, bool ddl, const int64_t *params, int n);
 /* A URL with its password (if any) replaced by "***", for messages; malloc'd. */
 char *dialect_redact_url(const char *url);
 

@@ -96,6 +96,11 @@ int storage_close(struct storage *st)
     return rc;
 }
 
+char *storage_redacted(const char *text)
+{
+    return dialect_redact_url(text);
+}
+
 const char *storage_errmsg(const struct storage *st)
 {
     return st ? st->errmsg : "no database";

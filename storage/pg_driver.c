@@ -64,6 +64,12 @@ int pg_simple(struct storage *st, const char *sql, ExecStatusType want, const ch
 
 /* ---- connecting ---------------------------------------------------------------------------- */
 
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static int pg_connect(struct storage *st, const char *url)
 {
     const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
@@ -76,8 +82,8 @@ static int pg_connect(struct storage *st, const char *url)
         first_line(PQerrorMessage(st->pg->conn), why, sizeof why);
         return st_error(st, "cannot connect to %s: %s", st->path, why);
     }
-    PQsetNoticeProcessor(st->pg->conn, NULL, NULL);   /* NOTICEs are not for the user */
-    PQsetNoticeReceiver(st->pg->conn, NULL, NULL);
+    PQsetNoticeProcessor(st->pg->conn, quiet, NULL);  /* the server's notices and warnings
+                                                         are not the user's: errors say it */
     if (st->readonly)
         return pg_simple(st, "SET default_transaction_read_only = on", PGRES_COMMAND_OK,
                          "opening for reading");

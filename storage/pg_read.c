@@ -26,28 +26,28 @@ struct db_cursor {
     const char *doing;
 };
 
+/* One round trip: the transaction if the cursor needs its own, the cursor (its integer
+ * parameters written into the query: several statements take none), the first rows. */
 static int declare(struct db_cursor *c, const char *sql, const int64_t *params, int n)
 {
-    char *text = dialect_pg(sql, false);
-    size_t len = text ? strlen(text) + 64 : 0;
-    char *decl = text ? malloc(len) : NULL;
-    if (!decl) {
+    char *text = dialect_pg_inline(sql, false, params, n);
+    size_t len = text ? strlen(text) + 160 : 0;
+    char *batch = text ? malloc(len) : NULL;
+    if (!batch) {
         free(text);
         return st_error(c->st, "%s: out of memory while %s", c->st->path, c->doing);
     }
-    snprintf(decl, len, "DECLARE %s NO SCROLL CURSOR FOR %s", c->name, text);
+    snprintf(batch, len, "%s DECLARE %s NO SCROLL CURSOR FOR %s; FETCH FORWARD %d FROM %s",
+             c->own_txn ? READ_TXN ";" : "", c->name, text, PG_FETCH_ROWS, c->name);
     free(text);
-    char vals[8][24];
-    const char *pv[8];
-    for (int i = 0; i < n && i < 8; i++) {
-        snprintf(vals[i], sizeof vals[i], "%lld", (long long)params[i]);
-        pv[i] = vals[i];
-    }
-    PGresult *res = PQexecParams(c->st->pg->conn, decl, n < 8 ? n : 8, NULL, pv, NULL, NULL, 0);
-    free(decl);
-    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_error(c->st, res, c->doing);
-    PQclear(res);
-    return rc;
+    c->res = PQexec(c->st->pg->conn, batch);
+    free(batch);
+    if (PQresultStatus(c->res) != PGRES_TUPLES_OK)
+        return pg_error(c->st, c->res, c->doing);
+    c->rows = PQntuples(c->res);
+    c->row = -1;
+    c->done = c->rows < PG_FETCH_ROWS;
+    return 0;
 }
 
 int pg_cursor_open(struct storage *st, const char *sql, const int64_t *params, int n,
@@ -60,13 +60,7 @@ int pg_cursor_open(struct storage *st, const char *sql, const int64_t *params, i
     c->st = st;
     c->doing = doing;
     snprintf(c->name, sizeof c->name, "c%u", ++st->pg->cursors);
-    if (PQtransactionStatus(st->pg->conn) == PQTRANS_IDLE) {
-        if (pg_simple(st, READ_TXN, PGRES_COMMAND_OK, doing) < 0) {
-            free(c);
-            return -1;
-        }
-        c->own_txn = true;
-    }
+    c->own_txn = PQtransactionStatus(st->pg->conn) == PQTRANS_IDLE;
     if (declare(c, sql, params, n) < 0) {
         pg_cursor_close(c);
         return -1;
@@ -91,7 +85,7 @@ static int fetch(struct db_cursor *c)
 
 int pg_cursor_next(struct db_cursor *c, struct db_row *row)
 {
-    if (!c->res || (c->row + 1 >= c->rows && !c->done)) {
+    if (c->row + 1 >= c->rows && !c->done) {
         if (fetch(c) < 0)
             return -1;
     }
@@ -111,10 +105,10 @@ void pg_cursor_close(struct db_cursor *c)
     bool failed = PQtransactionStatus(conn) == PQTRANS_INERROR;
     char sql[48];
     snprintf(sql, sizeof sql, "CLOSE %s", c->name);
-    if (!failed)
-        PQclear(PQexec(conn, sql));
-    if (c->own_txn)
+    if (c->own_txn)                   /* the end of the transaction closes the cursor */
         PQclear(PQexec(conn, failed ? "ROLLBACK" : "COMMIT"));
+    else if (!failed)
+        PQclear(PQexec(conn, sql));
     free(c);
 }
 

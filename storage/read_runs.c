@@ -10,7 +10,7 @@
 #define RUN_COLUMNS \
     "id, source, mode, started, finished, complete, version, ndpi_version, dpi, options," \
     " packets, bytes, flows, flows_evicted, kernel_drops, iface_drops, first_packet," \
-    " last_packet, error, (SELECT count(*) FROM runs), capture_loss"
+    " last_packet, error, (SELECT count(*) FROM runs), capture_loss, sensor"
 
 static void fill_run(const struct db_row *s, struct read_run *r)
 {
@@ -36,6 +36,7 @@ static void fill_run(const struct db_row *s, struct read_run *r)
     r->runs_in_file = row_int(s, 19);
     r->capture_loss_known = !row_null(s, 20);
     r->capture_loss = row_real(s, 20);
+    rd_text(s, 21, r->sensor, sizeof r->sensor);
 }
 
 struct run_list_ctx {

@@ -37,6 +37,9 @@ int storage_open(const char *path, int readonly, struct storage **out, char *err
 /* Commits what is pending and closes. NULL is accepted. */
 int storage_close(struct storage *st);
 const char *storage_errmsg(const struct storage *st);
+/* `text` with the password of a postgresql:// URL in it replaced by "***" (for what is shown
+ * or recorded, e.g. runs.options); malloc'd, NULL when out of memory. */
+char *storage_redacted(const char *text);
 
 /* Fills a sink whose functions write into this database. */
 void storage_sink(struct storage *st, struct sink *out);
