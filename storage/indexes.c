@@ -90,10 +90,7 @@ int indexes_build(struct storage *st)
 {
     if (!st->indexes_deferred)
         return 0;
-    /* The sort behind each CREATE INDEX spills to a temporary file beyond SQLite's cache, not
-     * to memory as temp_store = MEMORY (open.c) would have it: peak memory stays that of the
-     * analysis (in memory, the sort of a 1.4M-row run's keys added 270 bytes per open flow). */
-    int rc = sqlite3_exec(st->db, "PRAGMA temp_store = FILE; BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = each_index(st->db, true);
     if (rc == SQLITE_OK)
@@ -101,10 +98,8 @@ int indexes_build(struct storage *st)
     if (rc != SQLITE_OK) {
         st_sqlite_error(st, rc, "building the indexes");
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    sqlite3_exec(st->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);  /* no transaction */
-    if (rc != SQLITE_OK)
         return -1;
+    }
     st->indexes_deferred = false;
     return 0;
 }
