@@ -8,7 +8,6 @@
  *   bind.c        values -> statement parameters (times, NULL-when-empty text, TCP flags)
  *   run.c         the run's sink functions: run_begin, checkpoint, run_end, storage_sink
  *   flows.c       the flow and late sink functions
- *   indexes.c     the indexes: kept live, or built when a file run into a new file ends
  *   read_*.c      the read side (storage/read.h); read_query.c holds their common helpers,
  *                 read_rsts.c the rsts table's
  */
@@ -87,7 +86,6 @@ struct storage {
     /* The same for the capture-loss sums of those flows (runs.capture_loss). */
     struct loss_sums { uint64_t gap_bytes, acked_bytes; } loss_committed, loss_pending;
     bool write_failed;            /* a write of this run failed: the run cannot be complete */
-    bool indexes_deferred;        /* dropped by this run's run_begin, not yet rebuilt */
     char errmsg[512];
 };
 
@@ -112,17 +110,6 @@ void flow_undo(struct storage *st, int64_t flow_id);
 int unit_begin(struct storage *st);
 int unit_end(struct storage *st, uint64_t rows);
 void unit_abort(struct storage *st);
-
-/* ---- indexes.c -------------------------------------------------------------------------- */
-
-/* Creates every missing index (inside the caller's write transaction); an SQLite result code. */
-int indexes_ensure(sqlite3 *db);
-/* At run_begin, inside its transaction: a "file" run into a file without flows drops the
- * indexes and sets st->indexes_deferred; any other run keeps them. -1 on failure (message set). */
-int indexes_defer(struct storage *st, const char *mode);
-/* Builds the deferred indexes in a transaction of their own (outside any other); 0 when
- * nothing was deferred. -1 on failure (message set; the next writable open rebuilds them). */
-int indexes_build(struct storage *st);
 
 /* ---- errors.c --------------------------------------------------------------------------- */
 

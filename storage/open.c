@@ -158,9 +158,6 @@ static int prepare_schema(struct storage *st)
         if (rc != SQLITE_OK)
             version = st_sqlite_error(st, rc, "creating the schema");
     }
-    /* A run that deferred its indexes and never ended leaves a file without them. */
-    if (version >= 0 && (rc = indexes_ensure(st->db)) != SQLITE_OK)
-        version = st_sqlite_error(st, rc, "creating the indexes");
     if (version >= 0) {
         rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
         if (rc == SQLITE_OK)
@@ -254,9 +251,6 @@ int storage_close(struct storage *st)
     int rc = 0;
     if (!st->readonly && st->db)
         rc = txn_commit(st);
-    /* A run that failed before run_end still gets its deferred indexes. */
-    if (!st->readonly && st->db && rc == 0 && sqlite3_get_autocommit(st->db))
-        rc = indexes_build(st);
     free_handle(st);
     return rc;
 }

@@ -53,11 +53,9 @@ static int run_begin(void *ctx, const struct run_info *info)
     st->run_id = 0;
     st->write_failed = false;
     st->loss_committed = st->loss_pending = (struct loss_sums){0};
-    if (txn_ensure(st) < 0 || indexes_defer(st, info->mode) < 0 || insert_run(st, info) < 0 ||
-        txn_commit(st) < 0) {
+    if (txn_ensure(st) < 0 || insert_run(st, info) < 0 || txn_commit(st) < 0) {
         txn_rollback(st);
         st->run_id = 0;
-        st->indexes_deferred = false;   /* rolled back with the rest: the indexes are there */
         return -1;
     }
     st->phase = RUN_ACTIVE;
@@ -147,7 +145,7 @@ static int run_end(void *ctx, const struct run_totals *t)
         return -1;
     }
     st->phase = RUN_ENDED;
-    return indexes_build(st);   /* after the commit: the run's rows are safe whatever happens */
+    return 0;
 }
 
 void storage_sink(struct storage *st, struct sink *out)
