@@ -77,7 +77,7 @@ static int begin_run(struct analyze_run *r)
         cfg.idle_gap_us = (int64_t)(r->args->idle_gap_s * 1e6);
     struct run_info info = {.source = r->source, .mode = "file", .started_us = wall_clock_us(),
                             .options = r->options, .dpi = r->args->dpi};
-    unsigned workers = r->args->workers ? r->args->workers : workers_default();
+    unsigned workers = r->args->workers ? r->args->workers : 1;
     if (pipeline_open(&r->pl, r->args->db_path, &cfg, workers, &info, err, sizeof err) != 0) {
         run_fail(r, err);
         return -1;

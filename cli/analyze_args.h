@@ -18,7 +18,7 @@ struct analyze_args {
     bool quiet;                   /* -q: no progress line, no summary */
     size_t max_flows;             /* --max-flows; 0 = the analyzer's default */
     double idle_gap_s;            /* --idle-gap; 0 = the analyzer's default (30 s) */
-    unsigned workers;             /* --workers; 0 = the number of cores (workers_default) */
+    unsigned workers;             /* --workers; 0 = not given: 1 */
     char **files;                 /* the FILE operands in order ("-" = stdin), into argv */
     int nfiles;
 };
