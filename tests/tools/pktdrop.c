@@ -9,9 +9,10 @@
  *   packets=N removed=R data_bytes=B removed_data_bytes=X removed_acked_bytes=A
  * where data bytes are TCP payload bytes (by the IP length, as finscope counts them), so X / B
  * is the share of data bytes actually removed, and A counts only the removed bytes that the
- * peer acknowledged somewhere in IN: what a passive observer (Zeek's capture-loss, finscope's
- * runs.capture_loss) can know was missed. Data nobody acknowledged (sent into a RST, say)
- * leaves no trace when it is lost. Exit 1 on a file error, 2 on wrong usage.
+ * peer acknowledged in a packet OUT still holds: what a passive observer (Zeek's capture-loss,
+ * finscope's runs.capture_loss) can know was missed. Data nobody acknowledged (sent into a RST,
+ * say), or whose every acknowledgment was removed too, leaves no trace when it is lost.
+ * Exit 1 on a file error, 2 on wrong usage.
  */
 #include <inttypes.h>
 #include <pcap/pcap.h>
@@ -107,8 +108,9 @@ static bool tcp_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t 
            p->l4proto == IPPROTO_NUM_TCP;
 }
 
-/* First pass: every direction's highest acknowledgment. */
-static int read_acks(const char *path, struct acks *a)
+/* First pass: every direction's highest acknowledgment among the packets kept (the same
+ * draws as the second pass, from a copy of the generator's state). */
+static int read_acks(const char *path, struct acks *a, uint64_t state, double percent)
 {
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *in = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, err);
@@ -121,7 +123,7 @@ static int read_acks(const char *path, struct acks *a)
     const uint8_t *bytes;
     struct packet p;
     while ((rc = pcap_next_ex(in, &h, &bytes)) == 1)
-        if (tcp_packet(linktype, h, bytes, &p) && note_ack(a, &p) < 0)
+        if (!draw(&state, percent) && tcp_packet(linktype, h, bytes, &p) && note_ack(a, &p) < 0)
             rc = -3;
     pcap_close(in);
     return rc == -2 ? 0 : -1;
@@ -145,7 +147,7 @@ int main(int argc, char **argv)
         return 2;
     }
     struct acks acks = {0};
-    if (read_acks(argv[1], &acks) < 0)
+    if (read_acks(argv[1], &acks, state, percent) < 0)
         return 1;
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *in = pcap_open_offline_with_tstamp_precision(argv[1], PCAP_TSTAMP_PRECISION_MICRO,
