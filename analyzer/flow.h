@@ -260,11 +260,14 @@ struct segment {
     bool anomaly;             /* this segment raised an anomaly: record it as an event */
     bool transition;          /* ... or changed an endpoint's state */
     uint8_t rst_verdict;      /* enum rst_verdict, set by the RST rules for a RST */
+    bool rst_ack_credible;    /* a RST's ack in range, or beyond by data loss may hide */
     struct zeek_seg_notes notes;
 };
 
 /* tcp_track.c: sequence bookkeeping before the state machine runs. */
 void tcp_track_segment(struct flow *f, struct segment *s);
+/* tcp_track.c: a valid RST's credible ack counts what the capture missed (spec §10). */
+void tcp_track_rst_ack(struct flow *f, struct segment *s);
 /* tcp_track.c: anomalies that are only known at the end (fin_not_acked, multiple_rst). */
 void tcp_track_finish(struct flow *f);
 

@@ -90,6 +90,7 @@ static void check_ack(struct flow *f, struct segment *s)
         return;
     bool low = a->ack_valid && seq_lt(s->ack, a->ack);
     bool high = b->nxt_valid && seq_gt(s->ack, b->nxt) && !unseen_data_fits(f, a, b, s->ack);
+    s->rst_ack_credible = !low && !high;
     if (!low && !high)
         return;
     char exp[48], obs[48];

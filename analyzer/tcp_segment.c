@@ -112,6 +112,7 @@ static void handle_rst(struct flow *f, struct segment *s, size_t max_events)
     s->rst_verdict = (uint8_t)verdict;
     switch (verdict) {
     case RST_VALID:
+        tcp_track_rst_ack(f, s);
         tcp_accept_rst(f, s, max_events);
         break;
     case RST_INEXACT:

@@ -116,8 +116,9 @@ static void infer_unseen_data(struct flow *f, struct tcp_dir *peer, const struct
     peer->nxt = s->ack;
 }
 
-/* What the sender's ACK field says about the peer: SYN or FIN received, or data never seen. */
-static void track_ack(struct flow *f, struct tcp_dir *d, struct tcp_dir *peer, struct segment *s)
+/* What the sender's ACK field says the capture missed of the peer's bytes: holes it
+ * acknowledges into, data beyond the peer's nxt. */
+static void ack_loss(struct flow *f, struct tcp_dir *d, struct tcp_dir *peer, struct segment *s)
 {
     if (!d->ack_valid || peer->unseen_holes)     /* the first ack, or holes to check */
         gaps_ack(&f->loss[!s->dir], peer, d, s->ack);
@@ -128,6 +129,12 @@ static void track_ack(struct flow *f, struct tcp_dir *d, struct tcp_dir *peer, s
         repeat_anomaly(f, s, AN_ACK_OF_UNSEEN_DATA, &f->unseen_ack_an[s->dir], exp, obs);
         infer_unseen_data(f, peer, s);
     }
+}
+
+/* What the sender's ACK field says about the peer: SYN or FIN received, or data never seen. */
+static void track_ack(struct flow *f, struct tcp_dir *d, struct tcp_dir *peer, struct segment *s)
+{
+    ack_loss(f, d, peer, s);
     if (peer->syn_seen && !peer->syn_acked && seq_geq(s->ack, peer->isn + 1)) {
         peer->syn_acked = true;
         s->acks_syn = true;
@@ -200,6 +207,21 @@ void tcp_track_segment(struct flow *f, struct segment *s)
         track_ack(f, d, peer, s);
     if (!(s->flags & TCP_RST) && !s->inferred)
         track_window(d, peer, s);
+}
+
+/* An acceptable RST's ack, once rst_check found it credible (s->rst_ack_credible): its
+ * sender's RCV.NXT, proof of the peer's bytes the capture missed like any ACK's (spec §10; Zeek
+ * counts a RST's ack too). It raises the sender's ack, so the bytes count as acknowledged, and
+ * settles nothing else: SYN and FIN acknowledgments stay the non-RST segments' to prove. */
+void tcp_track_rst_ack(struct flow *f, struct segment *s)
+{
+    struct tcp_dir *d = &f->dir[s->dir], *peer = &f->dir[!s->dir];
+    if (!(s->flags & TCP_ACK) || !s->rst_ack_credible || s->inferred)
+        return;
+    ack_loss(f, d, peer, s);
+    if (!d->ack_valid || seq_gt(s->ack, d->ack))
+        d->ack = s->ack;
+    d->ack_valid = true;
 }
 
 void tcp_track_finish(struct flow *f)
