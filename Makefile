@@ -8,13 +8,14 @@
 
 PREFIX    ?= /usr/local
 VERSION   := 0.1.0
-PKGS      := libpcap libndpi sqlite3 zlib
-DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libcriterion-dev zlib1g-dev pkg-config
+PKGS      := libpcap libndpi sqlite3 zlib libpq
+DEB_PKGS  := libpcap-dev libndpi-dev libsqlite3-dev libpq-dev libcriterion-dev zlib1g-dev pkg-config
 # Tests that skip cleanly without them: the real-kernel tests (iproute2; nftables for the
 # router's middleboxes and path loss), the browser test of
 # the HTML report (chromium, chromium-driver, python3), the man page test (man-db, groff-base);
 # t_merge.sh and t_pcapng.sh compare with tshark and mergecap (and skip those checks without).
-TEST_DEB_PKGS := iproute2 nftables chromium chromium-driver python3 man-db groff-base tshark
+TEST_DEB_PKGS := iproute2 nftables chromium chromium-driver python3 man-db groff-base tshark \
+                 postgresql
 
 B         ?= build
 CC        ?= cc

@@ -157,6 +157,7 @@ struct run_info {
     int64_t started_us;           /* wall clock */
     const char *options;          /* command line options as given, for the record */
     bool dpi;                     /* nDPI labelling on */
+    const char *sensor;           /* --sensor: which machine captured (default its host name) */
 };
 
 struct run_totals {

@@ -75,8 +75,10 @@ static int begin_run(struct analyze_run *r)
         cfg.max_flows = r->args->max_flows;
     if (r->args->idle_gap_s > 0)
         cfg.idle_gap_us = (int64_t)(r->args->idle_gap_s * 1e6);
+    char host[256];
     struct run_info info = {.source = r->source, .mode = "file", .started_us = wall_clock_us(),
-                            .options = r->options, .dpi = r->args->dpi};
+                            .options = r->options, .dpi = r->args->dpi,
+                            .sensor = pipeline_sensor(r->args->sensor, host, sizeof host)};
     unsigned workers = r->args->workers ? r->args->workers : 1;
     if (pipeline_open(&r->pl, r->args->db_path, &cfg, workers, &info, err, sizeof err) != 0) {
         run_fail(r, err);
@@ -213,7 +215,7 @@ static int analyze_files(const struct analyze_args *args, const char *options)
 int cmd_analyze(int argc, char **argv)
 {
     /* Recorded as given, so taken before getopt_long reorders argv. */
-    char *options = words_join(argc - 1, argv + 1, true);
+    char *options = pipeline_options(argc - 1, argv + 1);
     if (!options) {
         fprintf(stderr, "finscope: out of memory\n");
         return 1;

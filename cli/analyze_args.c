@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/pipeline.h"
 #include "cli/workers.h"
 
 static const char HELP[] =
 "Usage: finscope analyze FILE... [-o DB] [-f FILTER] [--max-flows N] [--idle-gap SECONDS]\n"
-"                        [--workers N] [--no-dpi] [-q]\n"
+"                        [--workers N] [--no-dpi] [--sensor NAME] [-q]\n"
 "\n"
 "Read captures, follow every connection, and record in an SQLite result file how each TCP\n"
 "connection ended (graceful, half_closed, rst_originator, rst_responder, rejected,\n"
@@ -33,6 +34,10 @@ static const char HELP[] =
 "Options:\n"
 "  -o, --output DB      result file (default: " ANALYZE_DEFAULT_DB " in the current directory).\n"
 "                       Created when missing; each analyze adds a new run to it.\n"
+"                       Or a PostgreSQL database: postgresql://USER@HOST:PORT/DB (the\n"
+"                       same tables; many sensors may write into one at once)\n"
+"      --sensor NAME    which machine captured, stored in runs.sensor (default: this\n"
+"                       machine's host name)\n"
 "  -f, --filter EXPR    analyze only packets matching this BPF filter (tcpdump syntax),\n"
 "                       e.g. 'tcp port 443' or 'host 10.0.0.5 and not port 22', compiled\n"
 "                       for each packet's own link type; the counts then cover only the\n"
@@ -79,7 +84,7 @@ static const char HELP[] =
 
 static const char HINT[] = "Try 'finscope analyze --help' for the options.\n";
 
-enum { OPT_NO_DPI = 256, OPT_MAX_FLOWS, OPT_IDLE_GAP, OPT_WORKERS };
+enum { OPT_NO_DPI = 256, OPT_MAX_FLOWS, OPT_IDLE_GAP, OPT_WORKERS, OPT_SENSOR };
 
 /* --max-flows bounds: below 16 a table could not hold a handful of connections at once. */
 #define MAX_FLOWS_MIN 16ULL
@@ -92,6 +97,7 @@ static const struct option LONG_OPTIONS[] = {
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"idle-gap", required_argument, NULL, OPT_IDLE_GAP},
     {"workers", required_argument, NULL, OPT_WORKERS},
+    {"sensor", required_argument, NULL, OPT_SENSOR},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -180,6 +186,12 @@ enum args_result analyze_args_parse(int argc, char **argv, struct analyze_args *
         case 'f': out->filter = optarg; break;
         case 'q': out->quiet = true; break;
         case OPT_NO_DPI: out->dpi = false; break;
+        case OPT_SENSOR:
+            if (!pipeline_sensor_ok(optarg))
+                return usage_error("--sensor must be a name of 1 to 255 characters, not ",
+                                   optarg);
+            out->sensor = optarg;
+            break;
         case OPT_MAX_FLOWS:
             if (parse_max_flows(optarg, &out->max_flows) != ARGS_RUN)
                 return ARGS_USAGE_ERROR;

@@ -19,6 +19,7 @@ struct analyze_args {
     size_t max_flows;             /* --max-flows; 0 = the analyzer's default */
     double idle_gap_s;            /* --idle-gap; 0 = the analyzer's default (30 s) */
     unsigned workers;             /* --workers; 0 = not given: 1 */
+    const char *sensor;           /* --sensor; NULL: the host name */
     char **files;                 /* the FILE operands in order ("-" = stdin), into argv */
     int nfiles;
 };

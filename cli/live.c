@@ -200,8 +200,10 @@ static int open_outputs(struct live_run *r, const char *options)
         cfg.max_flows = a->max_flows;
     if (a->idle_gap_s > 0)
         cfg.idle_gap_us = (int64_t)(a->idle_gap_s * 1e6);
+    char host[256];
     struct run_info info = {.source = a->iface, .mode = "live", .started_us = wall_clock_us(),
-                            .options = options, .dpi = a->dpi};
+                            .options = options, .dpi = a->dpi,
+                            .sensor = pipeline_sensor(a->sensor, host, sizeof host)};
     struct rotate_config rc = {.db_path = a->db_path, .jsonl_path = a->jsonl_path,
                                .interval_s = a->rotate_s, .keep = a->keep,
                                .close_after_us = cfg.linger_us + CLOSE_MARGIN_US,
@@ -275,7 +277,7 @@ static int live_run(const struct live_args *a, const char *options)
 
 int cmd_live(int argc, char **argv)
 {
-    char *options = words_join(argc - 1, argv + 1, true);
+    char *options = pipeline_options(argc - 1, argv + 1);
     if (!options) {
         fprintf(stderr, "finscope: out of memory\n");
         return 1;

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/pipeline.h"
+
 #include "cli/analyze_args.h"
 #include "cli/rotate_name.h"
+#include "storage/storage.h"
 
 static const char HELP[] =
 "Usage: finscope live -i IFACE [-f FILTER] [-o DB] [options]\n"
@@ -26,7 +29,11 @@ static const char HELP[] =
 "  -i, --interface IFACE   interface to capture on ('any' for all, on Linux)\n"
 "      --list              list the interfaces finscope can capture on, and exit\n"
 "  -f, --filter EXPR       BPF capture filter (tcpdump syntax), e.g. 'tcp port 443'\n"
-"  -o, --output DB         result file (default: " ANALYZE_DEFAULT_DB ")\n"
+"  -o, --output DB         result file (default: " ANALYZE_DEFAULT_DB "), or a PostgreSQL\n"
+"                          database: postgresql://USER@HOST:PORT/DB (a fleet's sensors\n"
+"                          may all write into one)\n"
+"      --sensor NAME       which machine captured, stored in runs.sensor (default: this\n"
+"                          machine's host name)\n"
 "  -w, --write FILE        also save the raw packets to FILE (pcap), as tcpdump -w does\n"
 "  -s, --snaplen BYTES     bytes captured per packet (default 262144)\n"
 "  -B, --buffer MB         kernel capture buffer in MiB (default 32); raise it if the\n"
@@ -71,7 +78,7 @@ static const char HELP[] =
 static const char HINT[] = "Try 'finscope live --help' for the options.\n";
 
 enum { OPT_LIST = 256, OPT_NO_PROMISC, OPT_NO_DPI, OPT_DURATION, OPT_COUNT, OPT_MAX_FLOWS,
-       OPT_IDLE_GAP, OPT_ROTATE, OPT_KEEP, OPT_JSONL, OPT_WORKERS };
+       OPT_IDLE_GAP, OPT_ROTATE, OPT_KEEP, OPT_JSONL, OPT_WORKERS, OPT_SENSOR };
 
 static const struct option LONG_OPTIONS[] = {
     {"interface", required_argument, NULL, 'i'}, {"list", no_argument, NULL, OPT_LIST},
@@ -85,6 +92,7 @@ static const struct option LONG_OPTIONS[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"rotate", required_argument, NULL, OPT_ROTATE},
     {"keep", required_argument, NULL, OPT_KEEP}, {"jsonl", required_argument, NULL, OPT_JSONL},
+    {"sensor", required_argument, NULL, OPT_SENSOR},
     {"no-dpi", no_argument, NULL, OPT_NO_DPI},   {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
 };
@@ -137,6 +145,10 @@ static int take_option(int c, const char *arg, struct live_args *a)
     case OPT_LIST: a->list = true; return 0;
     case OPT_NO_PROMISC: a->promisc = false; return 0;
     case OPT_NO_DPI: a->dpi = false; return 0;
+    case OPT_SENSOR:
+        if (!pipeline_sensor_ok(arg))
+            return usage_error("--sensor must be a name of 1 to 255 characters, not '%s'", arg);
+        a->sensor = arg; return 0;
     case OPT_DURATION: return parse_seconds(arg, &a->duration_s);
     case 's':
         if (parse_count("--snaplen", arg, 64, 262144, &v)) return -1;
@@ -171,17 +183,12 @@ static int take_option(int c, const char *arg, struct live_args *a)
     }
 }
 
-static bool is_postgres_url(const char *s)
-{
-    return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
-}
-
 /* --keep needs --rotate; rotation makes SQLite files, so not into a PostgreSQL database. */
 static int check_rotation(const struct live_args *a)
 {
     if (a->keep && !a->rotate_s)
         return usage_error("%s--keep needs --rotate (it removes old rotated files)", "");
-    if (a->rotate_s && is_postgres_url(a->db_path))
+    if (a->rotate_s && storage_is_postgres(a->db_path))
         return usage_error("%s--rotate makes a new SQLite file per interval; it cannot rotate "
                            "a PostgreSQL database (-o postgresql://...): leave out --rotate", "");
     return 0;

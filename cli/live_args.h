@@ -12,6 +12,7 @@ struct live_args {
     const char *iface;            /* -i */
     const char *filter;           /* -f BPF expression, NULL when not given */
     const char *db_path;          /* -o, default ANALYZE_DEFAULT_DB */
+    const char *sensor;           /* --sensor; NULL: the host name */
     const char *raw_path;         /* -w: also write the packets to this pcap file */
     const char *user;             /* -Z: drop privileges to this user once capturing */
     int snaplen;                  /* -s, default 262144 */

@@ -4,11 +4,39 @@
 #include "cli/pipeline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "cli/analyze_args.h"
 
 /* Records queued for the writer thread before the analysis waits for it (storage.h). */
 #define PIPELINE_QUEUE_BYTES (8u << 20)
+
+bool pipeline_sensor_ok(const char *name)
+{
+    size_t n = strlen(name);
+    return n >= 1 && n <= 255;
+}
+
+const char *pipeline_sensor(const char *given, char *buf, size_t len)
+{
+    if (given)
+        return given;
+    if (gethostname(buf, len) != 0 || !buf[0])
+        return "unknown";
+    buf[len - 1] = '\0';
+    return buf;
+}
+
+char *pipeline_options(int n, char *const *words)
+{
+    char *joined = words_join(n, words, true);
+    char *redacted = joined ? storage_redacted(joined) : NULL;
+    free(joined);
+    return redacted;
+}
 
 int64_t wall_clock_us(void)
 {

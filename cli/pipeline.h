@@ -36,6 +36,14 @@ struct pipeline {
     uint64_t packet_no;           /* records taken in this run so far */
 };
 
+/* --sensor NAME: 1 to 255 characters. */
+bool pipeline_sensor_ok(const char *name);
+/* The run's sensor: `given`, else the host name (into buf), else "unknown". */
+const char *pipeline_sensor(const char *given, char *buf, size_t len);
+/* The command line as recorded in runs.options: a PostgreSQL URL's password left out
+ * (storage_redacted); caller frees. NULL when out of memory. */
+char *pipeline_options(int n, char *const *words);
+
 /* Opens `db_path`, creates the analyzer and records the run. -1 with `err` set on failure
  * (the storage's own message when it has one). `workers` 1 is one analyzer on the calling
  * thread; more is that many analyzers on worker threads (workers.h), fed by the caller. */

@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char HELP[] =
@@ -191,7 +192,11 @@ int cmd_report(int argc, char **argv)
     struct storage *st = read_cmd_open("report", a.o.db);
     if (!st)
         return 1;
+    char *shown = storage_redacted(a.o.db);   /* a PostgreSQL URL's password is not shown */
+    if (shown)
+        a.o.db = shown;
     rc = write_out(st, &a);
     storage_close(st);
+    free(shown);
     return rc;
 }

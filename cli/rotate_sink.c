@@ -34,7 +34,7 @@ struct rfile {
 struct rotate_sink {
     struct rotate_config cfg;
     struct run_info info;         /* with copies of the caller's strings */
-    char *source, *options;
+    char *source, *options, *sensor;
     struct rfile *files;
     int64_t next_seq;
     uint64_t nfiles, late_dropped, prune_failures;
@@ -261,12 +261,16 @@ static int rs_run_begin(void *ctx, const struct run_info *info)
     rs->info = *info;
     free(rs->source);
     free(rs->options);
+    free(rs->sensor);
     rs->source = info->source ? strdup(info->source) : NULL;
     rs->options = info->options ? strdup(info->options) : NULL;
-    if ((info->source && !rs->source) || (info->options && !rs->options))
+    rs->sensor = info->sensor ? strdup(info->sensor) : NULL;
+    if ((info->source && !rs->source) || (info->options && !rs->options) ||
+        (info->sensor && !rs->sensor))
         return set_error(rs, "out of memory");
     rs->info.source = rs->source;
     rs->info.options = rs->options;
+    rs->info.sensor = rs->sensor;
     int64_t start = rotate_interval_start(now_us(rs), rs->cfg.interval_s ? rs->cfg.interval_s : 1);
     if (!open_file(rs, start) || open_jsonl(rs, start) != 0)
         return -1;
@@ -381,6 +385,7 @@ void rotate_sink_free(struct rotate_sink *rs)
         fclose(rs->jsonl);
     free(rs->source);
     free(rs->options);
+    free(rs->sensor);
     free(rs);
 }
 

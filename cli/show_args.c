@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char HELP[] =
@@ -136,7 +137,11 @@ int cmd_show(int argc, char **argv)
     }
     char err[600];
     read_cmd_style(out, &a.o.style);
+    char *shown = storage_redacted(a.o.db);   /* a PostgreSQL URL's password is not shown */
+    if (shown)
+        a.o.db = shown;
     rc = report_show(st, &a.o, out, err, sizeof err);
     storage_close(st);
+    free(shown);
     return read_cmd_finish("show", out, a.output, rc < 0 ? err : NULL);
 }

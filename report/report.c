@@ -226,6 +226,8 @@ static void text_run(FILE *out, const struct report *r, const struct report_styl
     fprintf(out, "  status      %s%s%s\n", run->complete ? "" : sty(ts, STY_RED),
             summary_run_status(run, false, buf, sizeof buf), sty(ts, STY_RESET));
     fprintf(out, "  source      %s (%s)\n", run->source, run->mode[0] ? run->mode : "?");
+    if (run->sensor[0])
+        fprintf(out, "  sensor      %s\n", run->sensor);
     text_run_times(out, run);
     fprintf(out, "  packets     %" PRId64 " (%s); undecodable %" PRId64, run->packets,
             fmt_bytes(run->bytes, buf, sizeof buf), summary_total(&r->lists[L_DECODE]));
@@ -405,9 +407,10 @@ static int write_text(FILE *out, const struct report *r, const struct report_sty
     if (text_tcp_sections(out, ts, r) < 0 || summary_text_rsts(out, ts, r) < 0 ||
         text_anomaly_sections(out, ts, r) < 0)
         return -1;
-    fprintf(out, "\nOne flow in detail: finscope show %s FLOW-ID   (flow ids: sqlite3 %s "
+    bool pg = strncmp(r->db, "postgres", 8) == 0;      /* a postgresql:// URL */
+    fprintf(out, "\nOne flow in detail: finscope show %s FLOW-ID   (flow ids: %s %s "
             "\"SELECT id, teardown FROM flows WHERE run_id = %" PRId64 "\")\n",
-            r->db, r->db, r->run.id);
+            r->db, pg ? "psql" : "sqlite3", r->db, r->run.id);
     return 0;
 }
 
@@ -455,6 +458,7 @@ static void json_run(FILE *out, const struct read_run *run, const struct read_lo
     json_int_field(out, "id", run->id, true);
     json_text_field(out, "source", run->source, true);
     json_text_field(out, "mode", run->mode, true);
+    json_text_field(out, "sensor", run->sensor, true);
     json_time_field(out, "started", run->started, true);
     json_time_field(out, "finished", run->finished, true);
     fprintf(out, "\"complete\": %s, ", run->complete ? "true" : "false");
@@ -557,6 +561,7 @@ static void csv_run(FILE *out, const struct read_run *run, const struct read_los
     csv_run_int(out, "id", run->id);
     csv_row(out, "run", "source", NULL, run->source, NULL, NULL);
     csv_row(out, "run", "mode", NULL, run->mode, NULL, NULL);
+    csv_row(out, "run", "sensor", NULL, run->sensor, NULL, NULL);
     csv_run_time(out, "started", run->started);
     csv_run_time(out, "finished", run->finished);
     csv_run_int(out, "complete", run->complete);

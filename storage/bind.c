@@ -7,53 +7,62 @@
 #include "dissect/dissect.h"
 #include "storage/internal.h"
 
-int bind_text(sqlite3_stmt *s, int idx, const char *text)
+static struct db_value *at(struct db_params *p, int idx)
+{
+    if (idx > p->n)
+        p->n = idx;
+    return &p->v[idx];
+}
+
+void bind_null(struct db_params *p, int idx)
+{
+    *at(p, idx) = (struct db_value){.type = RT_NULL};
+}
+
+void bind_int(struct db_params *p, int idx, int64_t v)
+{
+    *at(p, idx) = (struct db_value){.type = RT_INT, .i = v};
+}
+
+void bind_real(struct db_params *p, int idx, double v)
+{
+    *at(p, idx) = (struct db_value){.type = RT_REAL, .r = v};
+}
+
+void bind_text(struct db_params *p, int idx, const char *text)
 {
     if (!text || !*text)
-        return sqlite3_bind_null(s, idx);
-    return sqlite3_bind_text(s, idx, text, -1, SQLITE_TRANSIENT);
+        bind_null(p, idx);
+    else
+        *at(p, idx) = (struct db_value){.type = RT_TEXT, .s = text, .len = strlen(text)};
 }
 
-/* Static strings (names from the analyzer's tables) are bound without SQLite copying them. */
-int bind_name(sqlite3_stmt *s, int idx, const char *name)
-{
-    if (!name || !*name)
-        return sqlite3_bind_null(s, idx);
-    return sqlite3_bind_text(s, idx, name, -1, SQLITE_STATIC);
-}
-
-int bind_chars(sqlite3_stmt *s, int idx, const char *chars, size_t cap)
+void bind_chars(struct db_params *p, int idx, const char *chars, size_t cap)
 {
     size_t len = strnlen(chars, cap);
     if (len == 0)
-        return sqlite3_bind_null(s, idx);
-    return sqlite3_bind_text(s, idx, chars, (int)len, SQLITE_TRANSIENT);
+        bind_null(p, idx);
+    else
+        *at(p, idx) = (struct db_value){.type = RT_TEXT, .s = chars, .len = len};
 }
 
-int bind_chars_static(sqlite3_stmt *s, int idx, const char *chars, size_t cap)
+/* Integers are signed 64-bit in both databases; counters never come near 2^63. */
+void bind_u64(struct db_params *p, int idx, uint64_t v)
 {
-    size_t len = strnlen(chars, cap);
-    if (len == 0)
-        return sqlite3_bind_null(s, idx);
-    return sqlite3_bind_text(s, idx, chars, (int)len, SQLITE_STATIC);
+    bind_int(p, idx, (int64_t)v);
 }
 
-/* SQLite integers are signed 64-bit; counters never come near 2^63. */
-int bind_u64(sqlite3_stmt *s, int idx, uint64_t v)
+void bind_ts(struct db_params *p, int idx, int64_t ts_us)
 {
-    return sqlite3_bind_int64(s, idx, (sqlite3_int64)v);
+    bind_real(p, idx, (double)ts_us / 1e6);
 }
 
-int bind_ts(sqlite3_stmt *s, int idx, int64_t ts_us)
-{
-    return sqlite3_bind_double(s, idx, (double)ts_us / 1e6);
-}
-
-int bind_ts_or_null(sqlite3_stmt *s, int idx, int64_t ts_us)
+void bind_ts_or_null(struct db_params *p, int idx, int64_t ts_us)
 {
     if (ts_us == 0)
-        return sqlite3_bind_null(s, idx);
-    return bind_ts(s, idx, ts_us);
+        bind_null(p, idx);
+    else
+        bind_ts(p, idx, ts_us);
 }
 
 const char *tcp_flags_str(uint8_t flags, char *buf)

@@ -6,68 +6,69 @@
  * Value conventions (docs/schema.md): times are Unix seconds (REAL); text that is empty or
  * absent is NULL; TCP-only counters are NULL for other protocols; a window scale of -1
  * (unknown) is NULL.
- * Text is bound without a copy (bind_chars_static): each insert_* binds every parameter of
- * its statement and steps it before returning, while the record's text is alive.
+ * Text is bound without a copy (bind.c): each insert_* binds every parameter of its statement
+ * and runs it before returning, while the record's text is alive (a batching driver copies
+ * the row into its batch then).
  */
 #include "storage/internal.h"
 
 #define P(col) (FC_##col + 1)   /* parameter index of a flows column in S_INS_FLOW */
 
 /* addr[2][64]: the addresses as text, bound without a copy (insert_flow steps while they live). */
-static void bind_endpoints(sqlite3_stmt *s, const struct storage *st,
+static void bind_endpoints(struct db_params *s, const struct storage *st,
                            const struct flow_record *f, char addr[2][64])
 {
-    sqlite3_bind_int64(s, P(run_id), st->run_id);
-    bind_chars_static(s, P(proto), f->proto, sizeof f->proto);
-    bind_chars_static(s, P(orig_addr), ip_addr_str(&f->orig_addr, addr[0], 64), 64);
-    sqlite3_bind_int(s, P(orig_port), f->orig_port);
-    bind_chars_static(s, P(resp_addr), ip_addr_str(&f->resp_addr, addr[1], 64), 64);
-    sqlite3_bind_int(s, P(resp_port), f->resp_port);
-    sqlite3_bind_int(s, P(vlan), f->vlan);
+    bind_int(s, P(run_id), st->run_id);
+    bind_chars(s, P(proto), f->proto, sizeof f->proto);
+    bind_chars(s, P(orig_addr), ip_addr_str(&f->orig_addr, addr[0], 64), 64);
+    bind_int(s, P(orig_port), f->orig_port);
+    bind_chars(s, P(resp_addr), ip_addr_str(&f->resp_addr, addr[1], 64), 64);
+    bind_int(s, P(resp_port), f->resp_port);
+    bind_int(s, P(vlan), f->vlan);
     bind_chars(s, P(tunnel), f->tunnel, sizeof f->tunnel);
 }
 
-static void bind_volume(sqlite3_stmt *s, const struct flow_record *f)
+static void bind_volume(struct db_params *s, const struct flow_record *f)
 {
     bind_ts(s, P(first_ts), f->first_ts_us);
     bind_ts(s, P(last_ts), f->last_ts_us);
-    sqlite3_bind_double(s, P(duration), (double)(f->last_ts_us - f->first_ts_us) / 1e6);
+    bind_real(s, P(duration), (double)(f->last_ts_us - f->first_ts_us) / 1e6);
     bind_u64(s, P(orig_pkts), f->pkts[DIR_ORIG]);
     bind_u64(s, P(resp_pkts), f->pkts[DIR_RESP]);
     bind_u64(s, P(orig_bytes), f->bytes[DIR_ORIG]);
     bind_u64(s, P(resp_bytes), f->bytes[DIR_RESP]);
     bind_u64(s, P(orig_ip_bytes), f->ip_bytes[DIR_ORIG]);
     bind_u64(s, P(resp_ip_bytes), f->ip_bytes[DIR_RESP]);
-    sqlite3_bind_int(s, P(midstream), f->midstream);
-    bind_name(s, P(ended_by), f->ended_by);
+    bind_int(s, P(midstream), f->midstream);
+    bind_text(s, P(ended_by), f->ended_by);
 }
 
-static void bind_teardown(sqlite3_stmt *s, const struct flow_record *f)
+static void bind_teardown(struct db_params *s, const struct flow_record *f)
 {
-    bind_name(s, P(teardown), f->teardown);
-    bind_name(s, P(closer), f->closer);
-    bind_name(s, P(orig_state), f->orig_state);
-    bind_name(s, P(resp_state), f->resp_state);
-    bind_name(s, P(reason), f->reason);
+    bind_text(s, P(teardown), f->teardown);
+    bind_text(s, P(closer), f->closer);
+    bind_text(s, P(orig_state), f->orig_state);
+    bind_text(s, P(resp_state), f->resp_state);
+    bind_text(s, P(reason), f->reason);
     bind_ts_or_null(s, P(close_start), f->close_start_ts_us);
     bind_ts_or_null(s, P(close_end), f->close_end_ts_us);
     if (f->close_start_ts_us && f->close_end_ts_us)
-        sqlite3_bind_double(s, P(close_duration),
+        bind_real(s, P(close_duration),
                             (double)(f->close_end_ts_us - f->close_start_ts_us) / 1e6);
     else
-        sqlite3_bind_null(s, P(close_duration));
+        bind_null(s, P(close_duration));
 }
 
 /* A TCP-only count: NULL for other protocols. */
-static void bind_tcp_count(sqlite3_stmt *s, int idx, bool tcp, uint32_t v)
+static void bind_tcp_count(struct db_params *s, int idx, bool tcp, uint32_t v)
 {
     if (tcp)
-        sqlite3_bind_int64(s, idx, v);
+        bind_int(s, idx, v);
     else
-        sqlite3_bind_null(s, idx);
+        bind_null(s, idx);
 }
 
-static void bind_tcp_counters(sqlite3_stmt *s, const struct flow_record *f)
+static void bind_tcp_counters(struct db_params *s, const struct flow_record *f)
 {
     bool tcp = f->l4proto == IPPROTO_NUM_TCP;
     bind_tcp_count(s, P(orig_retrans), tcp, f->retrans[DIR_ORIG]);
@@ -87,49 +88,50 @@ static void bind_tcp_counters(sqlite3_stmt *s, const struct flow_record *f)
 }
 
 /* A duration in seconds, NULL when unmeasured (negative). */
-static void bind_duration(sqlite3_stmt *s, int idx, int64_t us)
+static void bind_duration(struct db_params *s, int idx, int64_t us)
 {
     if (us < 0)
-        sqlite3_bind_null(s, idx);
+        bind_null(s, idx);
     else
-        sqlite3_bind_double(s, idx, (double)us / 1e6);
+        bind_real(s, idx, (double)us / 1e6);
 }
 
-static void bind_timing(sqlite3_stmt *s, const struct flow_record *f)
+static void bind_timing(struct db_params *s, const struct flow_record *f)
 {
     bind_duration(s, P(rtt_orig), f->rtt_us[DIR_ORIG]);
     bind_duration(s, P(rtt_resp), f->rtt_us[DIR_RESP]);
-    bind_name(s, P(rst_cause), f->rst_cause);
-    bind_name(s, P(rst_origin), f->rst_origin);
+    bind_text(s, P(rst_cause), f->rst_cause);
+    bind_text(s, P(rst_origin), f->rst_origin);
 }
 
 /* Capture loss: NULL for flows without sequence numbers (not TCP). */
-static void bind_loss(sqlite3_stmt *s, const struct flow_record *f)
+static void bind_loss(struct db_params *s, const struct flow_record *f)
 {
     if (f->l4proto != IPPROTO_NUM_TCP) {
-        sqlite3_bind_null(s, P(gaps));
-        sqlite3_bind_null(s, P(gap_bytes));
+        bind_null(s, P(gaps));
+        bind_null(s, P(gap_bytes));
         return;
     }
     bind_u64(s, P(gaps), f->gaps);
     bind_u64(s, P(gap_bytes), f->gap_bytes);
 }
 
-static void bind_labels(sqlite3_stmt *s, const struct flow_record *f, size_t nan)
+static void bind_labels(struct db_params *s, const struct flow_record *f, size_t nan)
 {
     bind_u64(s, P(anomalies), nan);
-    sqlite3_bind_int64(s, P(events_dropped), f->events_dropped);
-    bind_name(s, P(conn_state), f->conn_state);
-    bind_chars_static(s, P(history), f->history, sizeof f->history);
-    bind_chars_static(s, P(app_proto), f->app_proto, sizeof f->app_proto);
-    bind_chars_static(s, P(app_category), f->app_category, sizeof f->app_category);
-    bind_chars_static(s, P(server_name), f->server_name, sizeof f->server_name);
+    bind_int(s, P(events_dropped), f->events_dropped);
+    bind_text(s, P(conn_state), f->conn_state);
+    bind_chars(s, P(history), f->history, sizeof f->history);
+    bind_chars(s, P(app_proto), f->app_proto, sizeof f->app_proto);
+    bind_chars(s, P(app_category), f->app_category, sizeof f->app_category);
+    bind_chars(s, P(server_name), f->server_name, sizeof f->server_name);
 }
 
 static int insert_flow(struct storage *st, const struct flow_record *f, size_t nan,
                        int64_t *flow_id)
 {
-    sqlite3_stmt *s = st->stmt[S_INS_FLOW];
+    struct db_params params, *s = &params;
+    params.n = 0;
     char addr[2][64];
     bind_endpoints(s, st, f, addr);
     bind_volume(s, f);
@@ -138,69 +140,72 @@ static int insert_flow(struct storage *st, const struct flow_record *f, size_t n
     bind_labels(s, f, nan);
     bind_timing(s, f);
     bind_loss(s, f);
-    if (stmt_exec(st, S_INS_FLOW, "writing a flow") < 0)
+    if (stmt_exec(st, S_INS_FLOW, s, "writing a flow") < 0)
         return -1;
-    *flow_id = sqlite3_last_insert_rowid(st->db);
+    *flow_id = st->last_id;
     return 0;
 }
 
 static int insert_event(struct storage *st, int64_t flow_id, const struct teardown_event *e)
 {
-    sqlite3_stmt *s = st->stmt[S_INS_EVENT];
+    struct db_params params, *s = &params;
+    params.n = 0;
     char flags[9];
-    sqlite3_bind_int64(s, 1, flow_id);
+    bind_int(s, 1, flow_id);
     bind_ts(s, 2, e->ts_us);
     bind_u64(s, 3, e->packet);
-    bind_name(s, 4, direction_name((enum direction)e->dir));
-    bind_chars_static(s, 5, tcp_flags_str(e->flags, flags), sizeof flags);
-    sqlite3_bind_int64(s, 6, e->seq);
-    sqlite3_bind_int64(s, 7, e->ack);
-    sqlite3_bind_int64(s, 8, e->len);
-    bind_name(s, 9, tcp_state_name((enum tcp_state)e->orig_state));
-    bind_name(s, 10, tcp_state_name((enum tcp_state)e->resp_state));
-    sqlite3_bind_int(s, 11, e->inferred);
-    return stmt_exec(st, S_INS_EVENT, "writing a teardown event");
+    bind_text(s, 4, direction_name((enum direction)e->dir));
+    bind_chars(s, 5, tcp_flags_str(e->flags, flags), sizeof flags);
+    bind_int(s, 6, e->seq);
+    bind_int(s, 7, e->ack);
+    bind_int(s, 8, e->len);
+    bind_text(s, 9, tcp_state_name((enum tcp_state)e->orig_state));
+    bind_text(s, 10, tcp_state_name((enum tcp_state)e->resp_state));
+    bind_int(s, 11, e->inferred);
+    return stmt_exec(st, S_INS_EVENT, s, "writing a teardown event");
 }
 
 static int insert_anomaly(struct storage *st, int64_t flow_id, const struct anomaly_record *a)
 {
-    sqlite3_stmt *s = st->stmt[S_INS_ANOMALY];
-    sqlite3_bind_int64(s, 1, st->run_id);
-    sqlite3_bind_int64(s, 2, flow_id);
+    struct db_params params, *s = &params;
+    params.n = 0;
+    bind_int(s, 1, st->run_id);
+    bind_int(s, 2, flow_id);
     bind_ts(s, 3, a->ts_us);
     bind_u64(s, 4, a->packet);
-    bind_name(s, 5, direction_name((enum direction)a->dir));
-    bind_name(s, 6, anomaly_kind_name((enum anomaly_kind)a->kind));
-    bind_chars_static(s, 7, a->expected, sizeof a->expected);
-    bind_chars_static(s, 8, a->observed, sizeof a->observed);
-    bind_chars_static(s, 9, a->detail, sizeof a->detail);
-    sqlite3_bind_int(s, 10, a->challenge_ack);
-    return stmt_exec(st, S_INS_ANOMALY, "writing an anomaly");
+    bind_text(s, 5, direction_name((enum direction)a->dir));
+    bind_text(s, 6, anomaly_kind_name((enum anomaly_kind)a->kind));
+    bind_chars(s, 7, a->expected, sizeof a->expected);
+    bind_chars(s, 8, a->observed, sizeof a->observed);
+    bind_chars(s, 9, a->detail, sizeof a->detail);
+    bind_int(s, 10, a->challenge_ack);
+    return stmt_exec(st, S_INS_ANOMALY, s, "writing an anomaly");
 }
 
 static int insert_rst(struct storage *st, int64_t flow_id, const struct rst_record *r)
 {
-    sqlite3_stmt *s = st->stmt[S_INS_RST];
-    sqlite3_bind_int64(s, 1, st->run_id);
-    sqlite3_bind_int64(s, 2, flow_id);
+    struct db_params params, *s = &params;
+    params.n = 0;
+    bind_int(s, 1, st->run_id);
+    bind_int(s, 2, flow_id);
     bind_ts(s, 3, r->ts_us);
     bind_u64(s, 4, r->packet);
-    bind_name(s, 5, direction_name((enum direction)r->dir));
-    sqlite3_bind_int64(s, 6, r->seq);
-    sqlite3_bind_int64(s, 7, r->ack);
-    sqlite3_bind_int(s, 8, (r->flags & TCP_ACK) != 0);
-    sqlite3_bind_int64(s, 9, r->len);
-    sqlite3_bind_int(s, 10, r->ttl);
+    bind_text(s, 5, direction_name((enum direction)r->dir));
+    bind_int(s, 6, r->seq);
+    bind_int(s, 7, r->ack);
+    bind_int(s, 8, (r->flags & TCP_ACK) != 0);
+    bind_int(s, 9, r->len);
+    bind_int(s, 10, r->ttl);
     if (r->ip_id >= 0)
-        sqlite3_bind_int(s, 11, r->ip_id);
+        bind_int(s, 11, r->ip_id);
     else
-        sqlite3_bind_null(s, 11);
-    bind_name(s, 12, rst_acceptable_name((enum rst_acceptable)r->acceptable));
-    bind_name(s, 13, rst_cause_name((enum rst_cause)r->cause));
-    bind_name(s, 14, rst_origin_name((enum rst_origin)r->origin));
-    bind_chars_static(s, 15, r->evidence, sizeof r->evidence);   /* stepped below */
+        bind_null(s, 11);
+    bind_text(s, 12, rst_acceptable_name((enum rst_acceptable)r->acceptable));
+    bind_text(s, 13, rst_cause_name((enum rst_cause)r->cause));
+    bind_text(s, 14, rst_origin_name((enum rst_origin)r->origin));
+    bind_chars(s, 15, r->evidence, sizeof r->evidence);   /* stepped below */
     bind_duration(s, 16, r->silence_us);
-    return stmt_exec(st, S_INS_RST, "writing a RST");
+    return stmt_exec(st, S_INS_RST, s, "writing a RST");
 }
 
 static int insert_rows(struct storage *st, const struct flow_record *f,
@@ -254,11 +259,12 @@ int storage_sink_flow(void *ctx, const struct flow_record *f, const struct teard
 /* Adds the late anomalies to the flow's count; fails when the flow is not in the file. */
 static int count_late_anomalies(struct storage *st, int64_t flow_id, size_t nan)
 {
-    sqlite3_bind_int64(st->stmt[S_ADD_FLOW_ANOMALY], 1, flow_id);
-    sqlite3_bind_int64(st->stmt[S_ADD_FLOW_ANOMALY], 2, (sqlite3_int64)nan);
-    if (stmt_exec(st, S_ADD_FLOW_ANOMALY, "counting late anomalies") < 0)
+    struct db_params p = {0};
+    bind_int(&p, 1, flow_id);
+    bind_int(&p, 2, (int64_t)nan);
+    if (stmt_exec(st, S_ADD_FLOW_ANOMALY, &p, "counting late anomalies") < 0)
         return -1;
-    if (sqlite3_changes(st->db) != 1)
+    if (st->changes != 1)
         return st_error(st, "%s: late rows for flow %lld, which is not in the database",
                         st->path, (long long)flow_id);
     return 0;

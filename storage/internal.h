@@ -1,10 +1,11 @@
 /*
  * internal.h — what storage/'s files share, and nothing outside storage/ (except its unit test)
  * may use:
- *   schema.c      DDL of each schema version, the migration table, identity checks
- *   open.c        storage_open/close: file checks, pragmas, schema, statements
+ *   driver.h      the backends behind the logic (sqlite_driver.c, pg_*.c, dialect.c)
+ *   schema.c      DDL of each schema version, the migration table
+ *   open.c        storage_open/close: which backend, identity checks, schema
  *   errors.c      one-line messages for SQLite failures
- *   statements.c  every statement, prepared once; transactions and per-flow savepoints
+ *   statements.c  every statement's SQL; transactions and per-flow savepoints
  *   bind.c        values -> statement parameters (times, NULL-when-empty text, TCP flags)
  *   run.c         the run's sink functions: run_begin, checkpoint, run_end, storage_sink
  *   flows.c       the flow and late sink functions
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "storage/driver.h"
 #include "storage/read.h"
 #include "storage/storage.h"
 
@@ -36,13 +38,21 @@
 struct db_identity {
     int application_id;
     int user_version;
-    int64_t objects;              /* rows of sqlite_schema: tables, indexes, views, ... */
+    int64_t objects;              /* tables, indexes, views, ... (SQLite: rows of
+                                     sqlite_schema; PostgreSQL: tables of the schema) */
 };
-/* Reads the identity; returns an SQLite result code. */
-int schema_identify(sqlite3 *db, struct db_identity *id);
-/* Brings a file of version `from` (0: empty) to STORAGE_SCHEMA_VERSION inside the caller's
- * write transaction; sets user_version and application_id. Returns an SQLite result code. */
-int schema_migrate(sqlite3 *db, int from);
+/* Brings a database of version `from` (0: empty) to STORAGE_SCHEMA_VERSION inside the
+ * caller's write transaction and stamps it (drv->stamp). 0, or -1 with the message set. */
+int schema_migrate(struct storage *st, int from);
+/* Refuses what finscope must not write into (or read as its own); 0 or -1 with the message. */
+int schema_check_identity(struct storage *st, const struct db_identity *id);
+
+/* ---- open.c ------------------------------------------------------------------------------- */
+
+/* The database's version after the identity check, or -1 with the message set. */
+int storage_identify_and_check(struct storage *st);
+/* Creates or migrates the schema in a write transaction under the schema lock. */
+int storage_prepare_schema(struct storage *st);
 
 /* ---- statements.c ----------------------------------------------------------------------- */
 
@@ -53,6 +63,11 @@ enum stmt_id {
     S_DEL_FLOW,
     S_COUNT
 };
+/* Statements whose rows a batching driver sends later (driver.h). */
+#define STMT_BATCHED(id) ((id) >= S_INS_FLOW && (id) <= S_INS_RST)
+/* Their SQL (statements.c), and the table and columns a COPY of them names. */
+const char *stmt_sql(enum stmt_id id);
+const char *stmt_copy_target(enum stmt_id id);
 
 /* The flows columns in the order S_INS_FLOW binds them (parameter FC_x + 1). */
 #define FLOW_COLUMNS(X) \
@@ -72,11 +87,17 @@ enum flow_column { FLOW_COLUMNS(FLOW_COLUMN_ENUM) FC_COUNT };
 
 enum run_phase { RUN_NONE, RUN_ACTIVE, RUN_ENDED };
 
+struct pg_state;
+
 struct storage {
-    sqlite3 *db;
-    char *path;                   /* as given to storage_open, for messages */
+    const struct db_driver *drv;
+    sqlite3 *db;                  /* the SQLite backend's connection */
+    sqlite3_stmt *stmt[S_COUNT];  /* its statements; all NULL when readonly */
+    struct pg_state *pg;          /* the PostgreSQL backend's (pg_driver.c) */
+    char *path;                   /* as given to storage_open (a URL without its password),
+                                     for messages */
     bool readonly;
-    sqlite3_stmt *stmt[S_COUNT];  /* all NULL when readonly */
+    int64_t changes, last_id;     /* of the last drv->exec */
     enum run_phase phase;
     int64_t run_id;               /* 0 until run_begin succeeds */
     uint64_t rows_pending;        /* rows written since the last commit */
@@ -89,12 +110,10 @@ struct storage {
     char errmsg[512];
 };
 
-/* Prepares every statement (read-write handles only). Returns an SQLite result code. */
-int stmts_prepare(struct storage *st);
-void stmts_finalize(struct storage *st);
-/* Steps a statement that returns no rows, then resets it. On failure sets the message
+/* Runs a statement (drv->exec) with parameters `p` (NULL: none). On failure sets the message
  * (`doing` says what was being done, e.g. "writing a flow") and returns -1. */
-int stmt_exec(struct storage *st, enum stmt_id id, const char *doing);
+int stmt_exec(struct storage *st, enum stmt_id id, const struct db_params *p,
+              const char *doing);
 
 /* Transactions. Invariant: while a run is active and nothing failed, a write transaction is
  * open (BEGIN IMMEDIATE), so this process holds the file's write lock. */
@@ -120,17 +139,17 @@ int st_sqlite_error(struct storage *st, int rc, const char *doing);
 
 /* ---- bind.c ----------------------------------------------------------------------------- */
 
-/* Each returns an SQLite result code. Text is copied (SQLITE_TRANSIENT), except by bind_name. */
-int bind_text(sqlite3_stmt *s, int idx, const char *text);   /* NULL or "" -> NULL */
-int bind_name(sqlite3_stmt *s, int idx, const char *name);   /* the same, static strings only */
+/* Parameter idx (1-based) of p. Text is not copied: it must outlive the stmt_exec that runs p
+ * (a record bound and run in one call). */
+void bind_null(struct db_params *p, int idx);
+void bind_int(struct db_params *p, int idx, int64_t v);
+void bind_real(struct db_params *p, int idx, double v);
+void bind_text(struct db_params *p, int idx, const char *text);   /* NULL or "" -> NULL */
 /* A fixed-size char array that may lack its terminator; "" -> NULL. */
-int bind_chars(sqlite3_stmt *s, int idx, const char *chars, size_t cap);
-/* The same, not copied: the caller's array must outlive the statement's next step (a record
- * bound and stepped in one call), and every later step must bind the parameter anew. */
-int bind_chars_static(sqlite3_stmt *s, int idx, const char *chars, size_t cap);
-int bind_u64(sqlite3_stmt *s, int idx, uint64_t v);
-int bind_ts(sqlite3_stmt *s, int idx, int64_t ts_us);         /* Unix seconds, REAL */
-int bind_ts_or_null(sqlite3_stmt *s, int idx, int64_t ts_us); /* 0 -> NULL */
+void bind_chars(struct db_params *p, int idx, const char *chars, size_t cap);
+void bind_u64(struct db_params *p, int idx, uint64_t v);
+void bind_ts(struct db_params *p, int idx, int64_t ts_us);         /* Unix seconds, REAL */
+void bind_ts_or_null(struct db_params *p, int idx, int64_t ts_us); /* 0 -> NULL */
 /* Letters from "SFRPAUEC" for the flags set, "." for none. buf >= 9 bytes. */
 const char *tcp_flags_str(uint8_t flags, char *buf);
 
@@ -150,23 +169,23 @@ int storage_sink_late(void *ctx, int64_t flow_id, const struct late_rows *rows);
 /* ---- read_query.c: what the read side (storage/read.h, storage/read_*.c) shares -------- */
 
 /* Called for each result row; nonzero stops the query. */
-typedef int (*rd_row_fn)(struct storage *st, sqlite3_stmt *s, void *ctx);
+typedef int (*rd_row_fn)(struct storage *st, const struct db_row *s, void *ctx);
 /* Prepares `sql`, binds `params` (integers, ?1..?n) and calls `row` for every result row.
  * 0 on success; -1 with the message set (`doing`: what was being read) on failure, or when
  * `row` returned nonzero ("stopped by the caller" unless `row` set a message itself). */
 int rd_query(struct storage *st, const char *sql, const int64_t *params, int nparams,
              rd_row_fn row, void *ctx, const char *doing);
 /* Column `col` as text into buf[cap] (truncated to fit), "" for NULL. */
-void rd_text(sqlite3_stmt *s, int col, char *buf, size_t cap);
+void rd_text(const struct db_row *s, int col, char *buf, size_t cap);
 /* Column `col` as text, "" for NULL; valid until the row changes. */
-const char *rd_text_or_empty(sqlite3_stmt *s, int col);
+const char *rd_text_or_empty(const struct db_row *s, int col);
 /* rd_row_fn for the summaries' rows of (name, group, count, flows, share): each becomes a
  * struct read_count handed to fn (ctx: a struct rd_count_ctx). */
 struct rd_count_ctx {
     read_count_fn fn;
     void *ctx;
 };
-int rd_count_row(struct storage *st, sqlite3_stmt *s, void *ctx);
+int rd_count_row(struct storage *st, const struct db_row *s, void *ctx);
 /* Whether `table` has `column`: the read side takes columns of later schema versions when the
  * file has them (a file is read as it is; opening read-only never migrates). */
 bool rd_has_column(struct storage *st, const char *table, const char *column);
@@ -178,18 +197,18 @@ bool rd_has_column(struct storage *st, const char *table, const char *column);
 
 /* read_flows.c: a flows row whose first RF_COUNT result columns are the flows columns in table
  * order (READ_FLOW_COLUMNS) into *f. */
-void rd_fill_flow(sqlite3_stmt *s, struct read_flow *f);
+void rd_fill_flow(const struct db_row *s, struct read_flow *f);
 
 /* read_rsts.c: the columns rd_fill_rst reads, in its order (alias r for rsts). */
 #define RD_RST_SELECT \
     "SELECT r.id, r.flow_id, r.packet, r.ts, r.direction, r.seq, r.ack, r.has_ack, r.len," \
     " r.ttl, r.ip_id, r.acceptable, r.cause, r.origin, r.evidence, r.silence FROM rsts r"
 struct read_rst;
-void rd_fill_rst(sqlite3_stmt *s, struct read_rst *r);
+void rd_fill_rst(const struct db_row *s, struct read_rst *r);
 
 /* ---- for the unit test only ------------------------------------------------------------- */
 
-/* The connection, so that a test can impose limits (PRAGMA max_page_count). */
+/* The SQLite connection, so that a test can impose limits (PRAGMA max_page_count). */
 sqlite3 *storage_db_handle(struct storage *st);
 
 #endif

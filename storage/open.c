@@ -1,222 +1,61 @@
 /*
- * open.c — opening and closing a result file.
- *
- * Before SQLite touches anything, the file and its directory are checked so that the common
- * mistakes get a message naming the file and what to do: a missing or read-only directory, a
- * file that is not SQLite, one that belongs to another program or to a newer finscope. Only then
- * is the file switched to WAL mode and its schema created or migrated, inside a write
- * transaction (so a second writer is reported as such, not as a half-created schema).
+ * open.c — opening and closing a result database, whichever its backend: an SQLite file
+ * (sqlite_open.c) or a PostgreSQL database named by a postgresql:// URL (pg_driver.c). What
+ * follows the connection is the same for both: the identity check, and the schema created or
+ * migrated inside a write transaction under the database's schema lock (so that a second
+ * writer opening at the same moment sees the whole schema or none of it).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "storage/internal.h"
 
-static const char SQLITE_MAGIC[16] = "SQLite format 3";   /* with its terminating NUL */
-
-/* The directory part of st->path ("." when there is none); caller frees. */
-static char *parent_dir(const char *path)
+bool storage_is_postgres(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
+    return path && (strncmp(path, "postgresql://", 13) == 0 ||
+                    strncmp(path, "postgres://", 11) == 0);
 }
 
-static int check_dir(struct storage *st, const char *dir, bool file_exists)
-{
-    struct stat sb;
-    if (stat(dir, &sb) != 0) {
-        if (errno == ENOENT)
-            return st_error(st, "cannot create %s: directory %s does not exist", st->path, dir);
-        return st_error(st, "cannot use %s: %s: %s", st->path, dir, strerror(errno));
-    }
-    if (!S_ISDIR(sb.st_mode))
-        return st_error(st, "cannot create %s: %s is not a directory", st->path, dir);
-    /* Writing needs the directory too: SQLite keeps its -wal and -shm files beside the file. */
-    if (!st->readonly && access(dir, W_OK | X_OK) != 0)
-        return st_error(st, "cannot %s %s: directory %s is not writable",
-                        file_exists ? "write" : "create", st->path, dir);
-    return 0;
-}
-
-/* A non-empty file must start with SQLite's 16-byte magic string. */
-static int check_header(struct storage *st, off_t size)
-{
-    if (size == 0)
-        return 0;                 /* SQLite takes an empty file as a new database */
-    int fd = open(st->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return st_error(st, "cannot read %s: %s", st->path, strerror(errno));
-    char head[sizeof SQLITE_MAGIC];
-    ssize_t got = read(fd, head, sizeof head);
-    int saved = errno;
-    close(fd);
-    if (got < 0)
-        return st_error(st, "cannot read %s: %s", st->path, strerror(saved));
-    if ((size_t)got < sizeof head || memcmp(head, SQLITE_MAGIC, sizeof head) != 0)
-        return st_error(st, "%s is not a finscope database (not SQLite)", st->path);
-    return 0;
-}
-
-static int check_location(struct storage *st)
-{
-    struct stat fb;
-    bool exists = stat(st->path, &fb) == 0;
-    if (!exists && errno != ENOENT)
-        return st_error(st, "cannot open %s: %s", st->path, strerror(errno));
-    if (!exists && st->readonly)
-        return st_error(st, "%s does not exist", st->path);
-    char *dir = parent_dir(st->path);
-    if (!dir)
-        return st_error(st, "out of memory opening %s", st->path);
-    int rc = check_dir(st, dir, exists);
-    free(dir);
-    if (rc < 0 || !exists)
-        return rc;
-    if (S_ISDIR(fb.st_mode))
-        return st_error(st, "%s is a directory, not a database file", st->path);
-    if (!S_ISREG(fb.st_mode))
-        return st_error(st, "%s is not a regular file", st->path);
-    if (!st->readonly && access(st->path, W_OK) != 0)
-        return st_error(st, "%s is not writable", st->path);
-    return check_header(st, fb.st_size);
-}
-
-/* Refuses what finscope must not write into (or read as its own). */
-static int check_identity(struct storage *st, const struct db_identity *id)
-{
-    bool ours = id->application_id == STORAGE_APPLICATION_ID;
-    bool empty = id->application_id == 0 && id->objects == 0;
-    if (!ours && !empty)
-        return st_error(st, "%s is not a finscope database (an SQLite file of another program)",
-                        st->path);
-    if (id->user_version > STORAGE_SCHEMA_VERSION)
-        return st_error(st, "%s was written by a newer finscope (schema %d); use that version "
-                        "or a new file", st->path, id->user_version);
-    if (st->readonly && empty)
-        return st_error(st, "%s is not a finscope database (it is empty)", st->path);
-    if (st->readonly && id->user_version < STORAGE_SCHEMA_VERSION)
-        return st_error(st, "%s was written by an older finscope (schema %d); open it once for "
-                        "writing to upgrade it", st->path, id->user_version);
-    return 0;
-}
-
-static int identify_and_check(struct storage *st)
+int storage_identify_and_check(struct storage *st)
 {
     struct db_identity id;
-    int rc = schema_identify(st->db, &id);
-    if (rc != SQLITE_OK)
-        return st_sqlite_error(st, rc, "reading the schema");
-    return check_identity(st, &id) < 0 ? -1 : id.user_version;
-}
-
-static int set_pragmas(struct storage *st)
-{
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return st_sqlite_error(st, rc, "setting the journal mode");
-    rc = sqlite3_step(s);
-    bool wal = rc == SQLITE_ROW &&
-               sqlite3_stricmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        st_sqlite_error(st, rc, "setting the journal mode");
-        sqlite3_finalize(s);
+    if (st->drv->identify(st, &id) < 0)
         return -1;
-    }
-    sqlite3_finalize(s);
-    if (!wal)
-        return st_error(st, "%s: SQLite cannot use WAL mode for this file (its file system may "
-                        "not support shared memory)", st->path);
-    /* temp_store: statement and savepoint sub-journals stay in memory (a few pages).
-     * foreign_keys stays off (SQLite's default): the REFERENCES clauses document the links,
-     * which hold by construction (a flow's rows are written with the id its insert just
-     * returned); checking them on every insert cost 5% of the writing time. */
-    rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY",
-                      NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : st_sqlite_error(st, rc, "setting pragmas");
+    return schema_check_identity(st, &id) < 0 ? -1 : id.user_version;
 }
 
-/* Creates or migrates the schema under the write lock; the check is repeated there because
- * another finscope may have created the schema between our first look and the lock. */
-static int prepare_schema(struct storage *st)
+/* Keeps the message of the failure that led here. */
+static int abandon(struct storage *st)
 {
-    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return st_sqlite_error(st, rc, "locking");
-    int version = identify_and_check(st);
-    if (version >= 0 && version < STORAGE_SCHEMA_VERSION) {
-        rc = schema_migrate(st->db, version);
-        if (rc != SQLITE_OK)
-            version = st_sqlite_error(st, rc, "creating the schema");
-    }
-    if (version >= 0) {
-        rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-            return 0;
-        st_sqlite_error(st, rc, "creating the schema");
-    }
     char keep[sizeof st->errmsg];
     memcpy(keep, st->errmsg, sizeof keep);
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (st->drv->in_txn(st))
+        stmt_exec(st, S_ROLLBACK, NULL, "rolling back");
     memcpy(st->errmsg, keep, sizeof keep);
     return -1;
 }
 
-static int open_writable(struct storage *st)
+/* The check is repeated under the lock because another finscope may have created the schema
+ * between our first look and the lock. */
+int storage_prepare_schema(struct storage *st)
 {
-    if (identify_and_check(st) < 0 || set_pragmas(st) < 0 || prepare_schema(st) < 0)
-        return -1;
-    int rc = stmts_prepare(st);
-    return rc == SQLITE_OK ? 0 : st_sqlite_error(st, rc, "preparing statements");
-}
-
-/* A reader of a file it could write opens it read-write with query_only set: SQLite then
- * removes the -wal and -shm files when the last connection closes, which a read-only
- * connection cannot do (it would leave them behind after every `finscope report`). */
-static int open_flags(const struct storage *st, bool *query_only)
-{
-    *query_only = st->readonly && access(st->path, W_OK) == 0;
-    if (st->readonly && !*query_only)
-        return SQLITE_OPEN_READONLY;
-    return SQLITE_OPEN_READWRITE | (st->readonly ? 0 : SQLITE_OPEN_CREATE);
-}
-
-/* Multi-thread mode: SQLite's own locks around each connection are off (storage.h: a
- * connection is used by one thread at a time, which sink_thread.c keeps to). */
-void storage_library_init(void)
-{
-    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-}
-
-static int open_db(struct storage *st)
-{
-    bool query_only;
-    int rc = sqlite3_open_v2(st->path, &st->db, open_flags(st, &query_only), NULL);
-    if (rc != SQLITE_OK)
-        return st_sqlite_error(st, rc, "opening");
-    sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, STORAGE_BUSY_TIMEOUT_MS);
-    if (query_only && (rc = sqlite3_exec(st->db, "PRAGMA query_only = ON", NULL, NULL, NULL)))
-        return st_sqlite_error(st, rc, "opening for reading");
-    if (st->readonly)
-        return identify_and_check(st) < 0 ? -1 : 0;
-    return open_writable(st);
+    if (stmt_exec(st, S_BEGIN, NULL, "locking") < 0 || st->drv->lock(st) < 0)
+        return abandon(st);
+    int version = storage_identify_and_check(st);
+    if (version < 0)
+        return abandon(st);
+    if (version < STORAGE_SCHEMA_VERSION && schema_migrate(st, version) < 0)
+        return abandon(st);
+    if (stmt_exec(st, S_COMMIT, NULL, "creating the schema") < 0)
+        return abandon(st);
+    return 0;
 }
 
 static void free_handle(struct storage *st)
 {
-    stmts_finalize(st);
-    sqlite3_close(st->db);
+    if (st->drv)
+        st->drv->close(st);
     free(st->path);
     free(st);
 }
@@ -225,17 +64,19 @@ int storage_open(const char *path, int readonly, struct storage **out, char *err
 {
     *out = NULL;
     struct storage *st = calloc(1, sizeof *st);
+    bool pg = storage_is_postgres(path);
     if (st)
-        st->path = strdup(path ? path : "");
+        st->path = pg ? dialect_redact_url(path) : strdup(path ? path : "");
     if (!st || !st->path) {
         free(st);
         snprintf(err, errlen, "out of memory opening %s", path ? path : "(null)");
         return -1;
     }
     st->readonly = readonly != 0;
+    st->drv = pg ? &pg_driver : &sqlite_driver;
     if (!*st->path)
         st_error(st, "no database file given");
-    if (!*st->path || check_location(st) < 0 || open_db(st) < 0) {
+    if (!*st->path || (pg ? pg_open(st, path) : sqlite_open(st)) < 0) {
         snprintf(err, errlen, "%s", st->errmsg);
         free_handle(st);
         return -1;
@@ -249,10 +90,15 @@ int storage_close(struct storage *st)
     if (!st)
         return 0;
     int rc = 0;
-    if (!st->readonly && st->db)
+    if (!st->readonly && (st->db || st->pg))
         rc = txn_commit(st);
     free_handle(st);
     return rc;
+}
+
+char *storage_redacted(const char *text)
+{
+    return dialect_redact_url(text);
 }
 
 const char *storage_errmsg(const struct storage *st)

@@ -31,6 +31,7 @@ struct read_run {
     int64_t id;
     char source[1024];            /* truncated when longer */
     char mode[16];                /* "file" / "live" */
+    char sensor[256];             /* runs.sensor: the machine that captured; "" when NULL */
     double started, finished;     /* Unix seconds; finished 0 when NULL (still running, or
                                      the run never ended) */
     bool complete;

@@ -99,25 +99,25 @@ struct pass {
     char key[512];
 };
 
-static const char *col_text(sqlite3_stmt *s, int col)
+static const char *col_text(const struct db_row *s, int col)
 {
-    const unsigned char *t = sqlite3_column_text(s, col);
-    return t ? (const char *)t : "";
+    const char *t = row_text(s, col);
+    return t ? t : "";
 }
 
 /* Columns: proto, teardown, closer, app_proto, last_ts, notable, anomalous. */
-static int pass_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int pass_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     struct pass *p = ctx;
     const char *td = col_text(s, 1);
-    int64_t notable = sqlite3_column_int(s, 5), anomalous = sqlite3_column_int(s, 6);
+    int64_t notable = (int)row_int(s, 5), anomalous = (int)row_int(s, 6);
     snprintf(p->key, sizeof p->key, "%s%c%s%c%s%c%s", col_text(s, 0), SEP, td, SEP,
              col_text(s, 2), SEP, col_text(s, 3));
     if (map_add(&p->groups, p->key, 1, notable, anomalous) < 0)
         return st_error(st, "%s: out of memory reading the run's flows", st->path);
-    if (!*td || p->width <= 0 || sqlite3_column_type(s, 4) == SQLITE_NULL)
+    if (!*td || p->width <= 0 || row_null(s, 4))
         return 0;
-    double at = (sqlite3_column_double(s, 4) - p->start) / p->width;
+    double at = (row_real(s, 4) - p->start) / p->width;
     int bin = at < 0 ? 0 : at >= p->bins ? p->bins - 1 : (int)at;
     snprintf(p->key, sizeof p->key, "%d%c%s", bin, SEP, td);
     if (map_add(&p->ends, p->key, 1, 0, 0) < 0)
@@ -164,13 +164,13 @@ static int hand_out(struct pass *p, read_group_fn groups, read_bin_fn ends, void
     return 0;
 }
 
-static int run_span_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int run_span_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct pass *p = ctx;
-    p->start = sqlite3_column_double(s, 0);
-    double span = sqlite3_column_double(s, 1) - p->start;
-    if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+    p->start = row_real(s, 0);
+    double span = row_real(s, 1) - p->start;
+    if (!row_null(s, 0))
         p->width = (span > 1e-6 ? span : 1e-6) / p->bins;
     return 0;
 }

@@ -55,7 +55,7 @@ double rf_real(const struct read_flow *f, enum read_flow_column c)
 }
 
 /* Copies the column's text into what is left of f->text (truncated when it does not fit). */
-static void fill_text(sqlite3_stmt *s, int col, struct read_flow *f, size_t *used)
+static void fill_text(const struct db_row *s, int col, struct read_flow *f, size_t *used)
 {
     struct read_value *v = &f->v[col];
     size_t room = sizeof f->text - *used;
@@ -66,25 +66,25 @@ static void fill_text(sqlite3_stmt *s, int col, struct read_flow *f, size_t *use
     *used += (size_t)v->len + 1;
 }
 
-void rd_fill_flow(sqlite3_stmt *s, struct read_flow *f)
+void rd_fill_flow(const struct db_row *s, struct read_flow *f)
 {
     size_t used = 0;
     memset(f->v, 0, sizeof f->v);
     f->text[0] = '\0';
     for (int c = 0; c < RF_COUNT; c++) {
         struct read_value *v = &f->v[c];
-        switch (sqlite3_column_type(s, c)) {
-        case SQLITE_NULL:
+        switch (row_type(s, c)) {
+        case RT_NULL:
             v->type = RT_NULL;
             break;
-        case SQLITE_INTEGER:
+        case RT_INT:
             v->type = RT_INT;
-            v->i = sqlite3_column_int64(s, c);
+            v->i = row_int(s, c);
             v->r = (double)v->i;
             break;
-        case SQLITE_FLOAT:
+        case RT_REAL:
             v->type = RT_REAL;
-            v->r = sqlite3_column_double(s, c);
+            v->r = row_real(s, c);
             v->i = (int64_t)v->r;
             break;
         default:
@@ -102,7 +102,7 @@ struct one_flow_ctx {
     bool found;
 };
 
-static int one_flow_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int one_flow_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct one_flow_ctx *c = ctx;
@@ -134,22 +134,22 @@ struct event_ctx {
     void *ctx;
 };
 
-static int event_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int event_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct event_ctx *c = ctx;
     struct read_event e;
-    e.id = sqlite3_column_int64(s, 0);
-    e.packet = sqlite3_column_int64(s, 1);
-    e.ts = sqlite3_column_double(s, 2);
+    e.id = row_int(s, 0);
+    e.packet = row_int(s, 1);
+    e.ts = row_real(s, 2);
     rd_text(s, 3, e.direction, sizeof e.direction);
     rd_text(s, 4, e.flags, sizeof e.flags);
-    e.seq = sqlite3_column_int64(s, 5);
-    e.ack = sqlite3_column_int64(s, 6);
-    e.len = sqlite3_column_int64(s, 7);
+    e.seq = row_int(s, 5);
+    e.ack = row_int(s, 6);
+    e.len = row_int(s, 7);
     rd_text(s, 8, e.orig_state, sizeof e.orig_state);
     rd_text(s, 9, e.resp_state, sizeof e.resp_state);
-    e.inferred = sqlite3_column_int(s, 10) != 0;
+    e.inferred = (int)row_int(s, 10) != 0;
     return c->fn(c->ctx, &e);
 }
 
@@ -166,18 +166,18 @@ int read_flow_events(struct storage *st, int64_t flow_id, read_event_fn fn, void
     "SELECT a.id, a.flow_id, a.packet, a.ts, a.direction, a.kind, a.expected, a.observed," \
     " a.detail, a.challenge_ack FROM anomalies a"
 
-static void fill_anomaly(sqlite3_stmt *s, struct read_anomaly *a)
+static void fill_anomaly(const struct db_row *s, struct read_anomaly *a)
 {
-    a->id = sqlite3_column_int64(s, 0);
-    a->flow_id = sqlite3_column_int64(s, 1);
-    a->packet = sqlite3_column_int64(s, 2);
-    a->ts = sqlite3_column_double(s, 3);
+    a->id = row_int(s, 0);
+    a->flow_id = row_int(s, 1);
+    a->packet = row_int(s, 2);
+    a->ts = row_real(s, 3);
     rd_text(s, 4, a->direction, sizeof a->direction);
     rd_text(s, 5, a->kind, sizeof a->kind);
     rd_text(s, 6, a->expected, sizeof a->expected);
     rd_text(s, 7, a->observed, sizeof a->observed);
     rd_text(s, 8, a->detail, sizeof a->detail);
-    a->challenge_ack = sqlite3_column_int(s, 9) != 0;
+    a->challenge_ack = (int)row_int(s, 9) != 0;
 }
 
 struct anomaly_ctx {
@@ -185,7 +185,7 @@ struct anomaly_ctx {
     void *ctx;
 };
 
-static int anomaly_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int anomaly_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct anomaly_ctx *c = ctx;
@@ -203,20 +203,21 @@ int read_flow_anomalies(struct storage *st, int64_t flow_id, read_anomaly_fn fn,
 
 /* ---- every flow of a run, with its anomalies and RSTs ---------------------------------------- */
 
-/* Three statements stepped side by side, all in flow id order, inside one read transaction
+/* Three cursors stepped side by side, all in flow id order, inside one read transaction
  * (one snapshot even while finscope writes): flows, and the rows of each per-flow table. */
 enum { W_ANOMALIES, W_RSTS, W_TABLES };
 
 struct row_list {
-    sqlite3_stmt *stmt;
-    bool ready;                   /* `stmt` is on a row not handed out yet */
+    struct db_cursor *cur;
+    struct db_row row;            /* the cursor's current row, when ready */
+    bool ready;                   /* `row` is a row not handed out yet */
     void *rows;                   /* struct read_anomaly / struct read_rst */
     size_t n, cap, size;
 };
 
 struct flow_walk {
     struct storage *st;
-    sqlite3_stmt *flows;
+    struct db_cursor *flows;
     struct row_list per[W_TABLES];
     struct read_flow flow;
 };
@@ -229,27 +230,21 @@ static int walk_prepare(struct flow_walk *w, int64_t run_id)
         " ORDER BY a.flow_id, a.packet, a.id",
         RD_RST_SELECT " WHERE r.run_id = ?1 ORDER BY r.flow_id, r.packet, r.id",
     };
-    sqlite3_stmt **stmt[1 + W_TABLES] = {&w->flows, &w->per[W_ANOMALIES].stmt,
-                                         &w->per[W_RSTS].stmt};
+    struct db_cursor **cur[1 + W_TABLES] = {&w->flows, &w->per[W_ANOMALIES].cur,
+                                            &w->per[W_RSTS].cur};
     w->per[W_ANOMALIES].size = sizeof(struct read_anomaly);
     w->per[W_RSTS].size = sizeof(struct read_rst);
-    for (int i = 0; i < 1 + W_TABLES; i++) {
-        int rc = sqlite3_prepare_v2(w->st->db, sql[i], -1, stmt[i], NULL);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(*stmt[i], 1, run_id);
-        if (rc != SQLITE_OK)
-            return st_sqlite_error(w->st, rc, "reading flows");
-    }
+    for (int i = 0; i < 1 + W_TABLES; i++)
+        if (w->st->drv->cursor_open(w->st, sql[i], &run_id, 1, cur[i], "reading flows") < 0)
+            return -1;
     return 0;
 }
 
 static int step_list(struct flow_walk *w, struct row_list *l)
 {
-    int rc = sqlite3_step(l->stmt);
-    l->ready = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-        return 0;
-    return st_sqlite_error(w->st, rc, "reading a flow's rows");
+    int rc = w->st->drv->cursor_next(l->cur, &l->row);
+    l->ready = rc > 0;
+    return rc < 0 ? -1 : 0;
 }
 
 static int keep_row(struct flow_walk *w, struct row_list *l, int table)
@@ -264,9 +259,9 @@ static int keep_row(struct flow_walk *w, struct row_list *l, int table)
     }
     void *at = (char *)l->rows + l->n++ * l->size;
     if (table == W_ANOMALIES)
-        fill_anomaly(l->stmt, at);
+        fill_anomaly(&l->row, at);
     else
-        rd_fill_rst(l->stmt, at);
+        rd_fill_rst(&l->row, at);
     return 0;
 }
 
@@ -277,7 +272,7 @@ static int gather(struct flow_walk *w, int table, int64_t id)
     struct row_list *l = &w->per[table];
     l->n = 0;
     while (l->ready) {
-        int64_t of = sqlite3_column_int64(l->stmt, 1);
+        int64_t of = row_int(&l->row, 1);
         if (of > id)
             break;
         if (of == id && keep_row(w, l, table) < 0)
@@ -294,8 +289,9 @@ static int walk(struct flow_walk *w, read_flow_fn fn, void *ctx)
         if (step_list(w, &w->per[t]) < 0)
             return -1;
     int rc;
-    while ((rc = sqlite3_step(w->flows)) == SQLITE_ROW) {
-        rd_fill_flow(w->flows, &w->flow);
+    struct db_row row;
+    while ((rc = w->st->drv->cursor_next(w->flows, &row)) > 0) {
+        rd_fill_flow(&row, &w->flow);
         for (int t = 0; t < W_TABLES; t++)
             if (gather(w, t, rf_int(&w->flow, RF_id)) < 0)
                 return -1;
@@ -307,7 +303,7 @@ static int walk(struct flow_walk *w, read_flow_fn fn, void *ctx)
             return -1;
         }
     }
-    return rc == SQLITE_DONE ? 0 : st_sqlite_error(w->st, rc, "reading flows");
+    return rc < 0 ? -1 : 0;
 }
 
 int read_flows(struct storage *st, int64_t run_id, read_flow_fn fn, void *ctx)
@@ -316,17 +312,17 @@ int read_flows(struct storage *st, int64_t run_id, read_flow_fn fn, void *ctx)
     if (!w)
         return st_error(st, "%s: out of memory reading flows", st->path);
     w->st = st;
-    int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
-    int result = rc == SQLITE_OK ? walk_prepare(w, run_id) : st_sqlite_error(st, rc, "reading");
+    int begun = st->drv->read_begin(st);
+    int result = begun == 0 ? walk_prepare(w, run_id) : -1;
     if (result == 0)
         result = walk(w, fn, ctx);
-    sqlite3_finalize(w->flows);
+    st->drv->cursor_close(w->flows);
     for (int t = 0; t < W_TABLES; t++) {
-        sqlite3_finalize(w->per[t].stmt);
+        st->drv->cursor_close(w->per[t].cur);
         free(w->per[t].rows);
     }
-    if (rc == SQLITE_OK)
-        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (begun == 0)
+        st->drv->read_end(st);
     free(w);
     return result;
 }

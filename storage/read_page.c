@@ -25,18 +25,18 @@ struct server_ctx {
     void *ctx;
 };
 
-static int server_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int server_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct server_ctx *c = ctx;
-    const unsigned char *addr = sqlite3_column_text(s, 0), *name = sqlite3_column_text(s, 2);
+    const char *addr = row_text(s, 0), *name = row_text(s, 2);
     struct read_server r = {
-        .addr = addr ? (const char *)addr : "",
-        .port = sqlite3_column_int64(s, 1),
-        .name = name ? (const char *)name : "",
-        .resets = sqlite3_column_int64(s, 3),
-        .anomalous = sqlite3_column_int64(s, 4),
-        .notable = sqlite3_column_int64(s, 5),
+        .addr = addr ? addr : "",
+        .port = row_int(s, 1),
+        .name = name ? name : "",
+        .resets = row_int(s, 3),
+        .anomalous = row_int(s, 4),
+        .notable = row_int(s, 5),
     };
     return c->fn(c->ctx, &r);
 }
@@ -46,12 +46,12 @@ int read_top_servers(struct storage *st, int64_t run_id, int limit, read_server_
 {
     static const char sql[] =
         "SELECT resp_addr, resp_port, max(server_name),"
-        "  sum(coalesce(orig_rsts, 0) > 0 OR coalesce(resp_rsts, 0) > 0),"
-        "  sum(anomalies > 0), count(*)"
+        "  sum(CASE WHEN coalesce(orig_rsts, 0) > 0 OR coalesce(resp_rsts, 0) > 0 THEN 1 ELSE 0"
+        "   END), sum(CASE WHEN anomalies > 0 THEN 1 ELSE 0 END), count(*)"
         " FROM flows WHERE run_id = ?1 AND proto = 'tcp' AND " NOTABLE_SQL("")
         " GROUP BY resp_addr, resp_port ORDER BY count(*) DESC, resp_addr, resp_port LIMIT ?2";
     struct server_ctx c = {fn, ctx};
-    int64_t params[2] = {run_id, limit > 0 ? limit : -1};
+    int64_t params[2] = {run_id, limit > 0 ? limit : INT64_MAX};
     return rd_query(st, sql, params, 2, server_row, &c, "reading servers behind resets");
 }
 
@@ -62,17 +62,17 @@ struct cause_ctx {
     void *ctx;
 };
 
-static int cause_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int cause_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct cause_ctx *c = ctx;
-    const unsigned char *cause = sqlite3_column_text(s, 0), *origin = sqlite3_column_text(s, 1);
+    const char *cause = row_text(s, 0), *origin = row_text(s, 1);
     struct read_count rc = {
-        .name = cause ? (const char *)cause : "",
-        .group = origin ? (const char *)origin : "",
-        .count = sqlite3_column_int64(s, 2),
-        .flows = sqlite3_column_int64(s, 2),
-        .share = sqlite3_column_double(s, 3),
+        .name = cause ? cause : "",
+        .group = origin ? origin : "",
+        .count = row_int(s, 2),
+        .flows = row_int(s, 2),
+        .share = row_real(s, 3),
     };
     return c->fn(c->ctx, &rc);
 }
@@ -82,7 +82,8 @@ int read_reset_causes(struct storage *st, int64_t run_id, read_count_fn fn, void
     static const char sql[] =
         "SELECT rst_cause, rst_origin, count(*), 100.0 * count(*) / sum(count(*)) OVER ()"
         " FROM flows WHERE run_id = ?1 AND teardown IN ('rst_originator', 'rst_responder')"
-        " GROUP BY rst_cause, rst_origin ORDER BY count(*) DESC, rst_cause, rst_origin";
+        " GROUP BY rst_cause, rst_origin"
+        " ORDER BY count(*) DESC, rst_cause NULLS FIRST, rst_origin NULLS FIRST";
     struct cause_ctx c = {fn, ctx};
     return rd_query(st, sql, &run_id, 1, cause_row, &c, "reading reset causes");
 }
@@ -118,7 +119,7 @@ static const char NOTABLE_PICK[] =
  * taken, not the run's size. The classes are docs/schema.md's. */
 #define OTHERS_OF(cond) \
     " SELECT * FROM (SELECT id, teardown, proto FROM flows WHERE " cond \
-    "  AND run_id = ?1 AND NOT " NOTABLE_SQL("") " ORDER BY id LIMIT ?2)"
+    "  AND run_id = ?1 AND NOT " NOTABLE_SQL("") " ORDER BY id LIMIT ?2) AS t"
 static const char OTHERS_PICK[] =
     "WITH o AS (" OTHERS_OF("teardown = 'graceful'") " UNION ALL"
     OTHERS_OF("teardown = 'half_closed'") " UNION ALL" OTHERS_OF("teardown = 'open'")
@@ -148,19 +149,19 @@ struct page_ctx {
     struct read_page_flow row;
 };
 
-static int page_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int page_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct page_ctx *c = ctx;
     struct read_page_flow *r = &c->row;
     rd_fill_flow(s, &r->flow);
-    r->notable = sqlite3_column_int(s, PC_NOTABLE) != 0;
+    r->notable = (int)row_int(s, PC_NOTABLE) != 0;
     rd_text(s, PC_KINDS, r->kinds, sizeof r->kinds);
     rd_text(s, PC_CAUSE, r->rst_cause, sizeof r->rst_cause);
     rd_text(s, PC_ORIGIN, r->rst_origin, sizeof r->rst_origin);
     rd_text(s, PC_TUNNEL, r->tunnel, sizeof r->tunnel);
-    r->gaps = sqlite3_column_type(s, PC_GAPS) == SQLITE_NULL ? -1
-                                                             : sqlite3_column_int64(s, PC_GAPS);
+    r->gaps = row_null(s, PC_GAPS) ? -1
+                                                             : row_int(s, PC_GAPS);
     c->rows++;
     return c->fn(c->ctx, r);
 }

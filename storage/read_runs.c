@@ -10,32 +10,33 @@
 #define RUN_COLUMNS \
     "id, source, mode, started, finished, complete, version, ndpi_version, dpi, options," \
     " packets, bytes, flows, flows_evicted, kernel_drops, iface_drops, first_packet," \
-    " last_packet, error, (SELECT count(*) FROM runs), capture_loss"
+    " last_packet, error, (SELECT count(*) FROM runs), capture_loss, sensor"
 
-static void fill_run(sqlite3_stmt *s, struct read_run *r)
+static void fill_run(const struct db_row *s, struct read_run *r)
 {
-    r->id = sqlite3_column_int64(s, 0);
+    r->id = row_int(s, 0);
     rd_text(s, 1, r->source, sizeof r->source);
     rd_text(s, 2, r->mode, sizeof r->mode);
-    r->started = sqlite3_column_double(s, 3);
-    r->finished = sqlite3_column_double(s, 4);
-    r->complete = sqlite3_column_int(s, 5) != 0;
+    r->started = row_real(s, 3);
+    r->finished = row_real(s, 4);
+    r->complete = (int)row_int(s, 5) != 0;
     rd_text(s, 6, r->version, sizeof r->version);
     rd_text(s, 7, r->ndpi_version, sizeof r->ndpi_version);
-    r->dpi = sqlite3_column_int(s, 8) != 0;
+    r->dpi = (int)row_int(s, 8) != 0;
     rd_text(s, 9, r->options, sizeof r->options);
-    r->packets = sqlite3_column_int64(s, 10);
-    r->bytes = sqlite3_column_int64(s, 11);
-    r->flows = sqlite3_column_int64(s, 12);
-    r->flows_evicted = sqlite3_column_int64(s, 13);
-    r->kernel_drops = sqlite3_column_int64(s, 14);
-    r->iface_drops = sqlite3_column_int64(s, 15);
-    r->first_packet = sqlite3_column_double(s, 16);
-    r->last_packet = sqlite3_column_double(s, 17);
+    r->packets = row_int(s, 10);
+    r->bytes = row_int(s, 11);
+    r->flows = row_int(s, 12);
+    r->flows_evicted = row_int(s, 13);
+    r->kernel_drops = row_int(s, 14);
+    r->iface_drops = row_int(s, 15);
+    r->first_packet = row_real(s, 16);
+    r->last_packet = row_real(s, 17);
     rd_text(s, 18, r->error, sizeof r->error);
-    r->runs_in_file = sqlite3_column_int64(s, 19);
-    r->capture_loss_known = sqlite3_column_type(s, 20) != SQLITE_NULL;
-    r->capture_loss = sqlite3_column_double(s, 20);
+    r->runs_in_file = row_int(s, 19);
+    r->capture_loss_known = !row_null(s, 20);
+    r->capture_loss = row_real(s, 20);
+    rd_text(s, 21, r->sensor, sizeof r->sensor);
 }
 
 struct run_list_ctx {
@@ -44,7 +45,7 @@ struct run_list_ctx {
     struct read_run run;
 };
 
-static int run_list_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int run_list_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct run_list_ctx *c = ctx;
@@ -64,7 +65,7 @@ struct one_run_ctx {
     bool found;
 };
 
-static int one_run_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int one_run_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct one_run_ctx *c = ctx;
@@ -96,17 +97,17 @@ struct count_ctx {
 };
 
 /* Rows of (name, count, share). */
-static int count_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int count_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct count_ctx *c = ctx;
-    const unsigned char *name = sqlite3_column_text(s, 0);
+    const char *name = row_text(s, 0);
     struct read_count rc = {
-        .name = name ? (const char *)name : "",
+        .name = name ? name : "",
         .group = "",
-        .count = sqlite3_column_int64(s, 1),
-        .flows = sqlite3_column_int64(s, 1),
-        .share = sqlite3_column_double(s, 2),
+        .count = row_int(s, 1),
+        .flows = row_int(s, 1),
+        .share = row_real(s, 2),
     };
     return c->fn(c->ctx, &rc);
 }

@@ -11,7 +11,7 @@ static int summary(struct storage *st, const char *sql, int64_t run_id, int limi
                    read_count_fn fn, void *ctx, const char *doing)
 {
     struct rd_count_ctx c = {fn, ctx};
-    int64_t params[2] = {run_id, limit > 0 ? limit : -1};   /* LIMIT -1: no limit */
+    int64_t params[2] = {run_id, limit > 0 ? limit : INT64_MAX};   /* no limit */
     return rd_query(st, sql, params, 2, rd_count_row, &c, doing);
 }
 
@@ -31,7 +31,7 @@ int read_closers(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx
                    "SELECT closer, '', count(*), count(*),"
                    "  100.0 * count(*) / sum(count(*)) OVER ()"
                    " FROM flows WHERE run_id = ?1 AND teardown IS NOT NULL"
-                   " GROUP BY closer ORDER BY count(*) DESC, closer LIMIT ?2",
+                   " GROUP BY closer ORDER BY count(*) DESC, closer NULLS FIRST LIMIT ?2",
                    run_id, 0, fn, ctx, "reading closers");
 }
 
@@ -49,7 +49,8 @@ int read_top_resetters(struct storage *st, int64_t run_id, int limit, read_count
                        void *ctx)
 {
     return summary(st,
-                   "SELECT reset_addr, '', count(*), sum(reset_by = 'responder'),"
+                   "SELECT reset_addr, '', count(*),"
+                   "  sum(CASE WHEN reset_by = 'responder' THEN 1 ELSE 0 END),"
                    "  100.0 * count(*) / sum(count(*)) OVER ()"
                    " FROM resets WHERE run_id = ?1"
                    " GROUP BY reset_addr ORDER BY count(*) DESC, reset_addr LIMIT ?2",
@@ -76,20 +77,20 @@ int read_app_mix(struct storage *st, int64_t run_id, read_count_fn fn, void *ctx
                    "  SELECT coalesce(app_proto, '') AS app, teardown, count(*) AS n,"
                    "   sum(count(*)) OVER (PARTITION BY coalesce(app_proto, '')) AS app_flows"
                    "  FROM flows WHERE run_id = ?1 AND teardown IS NOT NULL"
-                   "  GROUP BY app, teardown)"
+                   "  GROUP BY app, teardown) AS mix"
                    " ORDER BY app_flows DESC, app, n DESC, teardown LIMIT ?2",
                    run_id, 0, fn, ctx, "reading the teardown mix per application");
 }
 
-static int loss_row(struct storage *st, sqlite3_stmt *s, void *ctx)
+static int loss_row(struct storage *st, const struct db_row *s, void *ctx)
 {
     (void)st;
     struct read_loss *out = ctx;
-    out->gaps = sqlite3_column_int64(s, 0);
-    out->gap_bytes = sqlite3_column_int64(s, 1);
-    out->flows_with_gaps = sqlite3_column_int64(s, 2);
-    out->inferred_events = sqlite3_column_int64(s, 3);
-    out->flows_with_inferred = sqlite3_column_int64(s, 4);
+    out->gaps = row_int(s, 0);
+    out->gap_bytes = row_int(s, 1);
+    out->flows_with_gaps = row_int(s, 2);
+    out->inferred_events = row_int(s, 3);
+    out->flows_with_inferred = row_int(s, 4);
     return 0;
 }
 
@@ -97,7 +98,7 @@ int read_capture_loss(struct storage *st, int64_t run_id, struct read_loss *out)
 {
     *out = (struct read_loss){0};
     return rd_query(st,
-                    "SELECT IFNULL(SUM(gaps), 0), IFNULL(SUM(gap_bytes), 0),"
+                    "SELECT coalesce(SUM(gaps), 0), coalesce(SUM(gap_bytes), 0),"
                     " COUNT(CASE WHEN gaps > 0 THEN 1 END),"
                     " (SELECT COUNT(*) FROM teardown_events e JOIN flows g ON g.id = e.flow_id"
                     "   WHERE g.run_id = ?1 AND e.inferred = 1),"

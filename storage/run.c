@@ -27,17 +27,19 @@ static int writable(struct storage *st)
 
 static int insert_run(struct storage *st, const struct run_info *info)
 {
-    sqlite3_stmt *s = st->stmt[S_INS_RUN];
+    struct db_params params, *s = &params;
+    params.n = 0;
     bind_text(s, 1, info->source);
     bind_text(s, 2, info->mode);
     bind_ts_or_null(s, 3, info->started_us);
     bind_text(s, 4, FINSCOPE_VERSION);
     bind_text(s, 5, info->dpi ? analyzer_dpi_version() : NULL);
-    sqlite3_bind_int(s, 6, info->dpi);
+    bind_int(s, 6, info->dpi);
     bind_text(s, 7, info->options);
-    if (stmt_exec(st, S_INS_RUN, "recording the run") < 0)
+    bind_text(s, 8, info->sensor);
+    if (stmt_exec(st, S_INS_RUN, s, "recording the run") < 0)
         return -1;
-    st->run_id = sqlite3_last_insert_rowid(st->db);
+    st->run_id = st->last_id;
     return 0;
 }
 
@@ -64,14 +66,15 @@ static int run_begin(void *ctx, const struct run_info *info)
 
 static int write_decode_errors(struct storage *st, const struct run_totals *t)
 {
-    sqlite3_stmt *s = st->stmt[S_INS_DECODE_ERROR];
+    struct db_params params, *s = &params;
+    params.n = 0;
     for (int r = DISSECT_OK + 1; r < DISSECT_REASON_COUNT; r++) {
         if (t->decode_errors[r] == 0)
             continue;
-        sqlite3_bind_int64(s, 1, st->run_id);
+        bind_int(s, 1, st->run_id);
         bind_text(s, 2, dissect_reason_name((enum dissect_result)r));
         bind_u64(s, 3, t->decode_errors[r]);
-        if (stmt_exec(st, S_INS_DECODE_ERROR, "recording decode errors") < 0)
+        if (stmt_exec(st, S_INS_DECODE_ERROR, s, "recording decode errors") < 0)
             return -1;
     }
     return 0;
@@ -79,18 +82,19 @@ static int write_decode_errors(struct storage *st, const struct run_totals *t)
 
 /* runs.capture_loss: the share of acknowledged TCP payload bytes the capture missed, over the
  * flows stored so far; 0 when no byte was acknowledged (as Zeek's capture-loss reports). */
-static void bind_capture_loss(sqlite3_stmt *s, int idx, const struct storage *st)
+static void bind_capture_loss(struct db_params *s, int idx, const struct storage *st)
 {
     uint64_t acked = st->loss_committed.acked_bytes + st->loss_pending.acked_bytes;
     uint64_t gap = st->loss_committed.gap_bytes + st->loss_pending.gap_bytes;
-    sqlite3_bind_double(s, idx, acked == 0 ? 0.0 : (double)gap / (double)acked);
+    bind_real(s, idx, acked == 0 ? 0.0 : (double)gap / (double)acked);
 }
 
 /* At the end: complete only if the totals say so and none of this run's writes failed. */
 static int write_totals(struct storage *st, const struct run_totals *t, bool at_end)
 {
-    sqlite3_stmt *s = st->stmt[S_UPD_RUN];
-    sqlite3_bind_int64(s, 1, st->run_id);
+    struct db_params params, *s = &params;
+    params.n = 0;
+    bind_int(s, 1, st->run_id);
     bind_u64(s, 2, t->packets);
     bind_u64(s, 3, t->bytes);
     bind_u64(s, 4, st->flows_committed + st->flows_pending);  /* stored, not just emitted */
@@ -103,10 +107,10 @@ static int write_totals(struct storage *st, const struct run_totals *t, bool at_
     if (at_end && finished == 0)
         finished = wall_clock_us();
     bind_ts_or_null(s, 10, finished);
-    sqlite3_bind_int(s, 11, at_end && t->complete && !st->write_failed);
+    bind_int(s, 11, at_end && t->complete && !st->write_failed);
     bind_text(s, 12, t->error ? t->error : st->write_failed ? st->errmsg : NULL);
     bind_capture_loss(s, 13, st);
-    if (stmt_exec(st, S_UPD_RUN, "updating the run") < 0)
+    if (stmt_exec(st, S_UPD_RUN, s, "updating the run") < 0)
         return -1;
     return write_decode_errors(st, t);
 }

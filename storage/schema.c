@@ -4,9 +4,8 @@
  * `migrations[i]` holds the SQL that takes a file from version i to version i + 1 (version 0 is
  * an empty file). A new schema version appends one entry; files written by older finscopes are
  * then migrated step by step when opened for writing. docs/schema.md describes the result.
+ * The SQL is SQLite's; a PostgreSQL database gets the same steps with its types (dialect.c).
  */
-#include <stdio.h>
-
 #include "storage/internal.h"
 
 static const char *const schema_v1[] = {
@@ -81,9 +80,10 @@ static const char *const schema_v1[] = {
     "  f.proto, f.orig_addr, f.orig_port, f.resp_addr, f.resp_port, f.vlan,"
     "  f.app_proto, f.server_name, f.first_ts, f.last_ts, f.duration, f.close_start,"
     "  (SELECT e.ts FROM teardown_events e"
-    "    WHERE e.flow_id = f.id AND instr(e.flags, 'R') > 0"
+    "    WHERE e.flow_id = f.id AND e.flags LIKE '%R%'"
     "     AND e.direction = CASE f.teardown WHEN 'rst_originator' THEN 'orig' ELSE 'resp' END"
-    "    ORDER BY (e.orig_state = 'CLOSED' AND e.resp_state = 'CLOSED') DESC, e.packet, e.id"
+    "    ORDER BY CASE WHEN e.orig_state = 'CLOSED' AND e.resp_state = 'CLOSED' THEN 1 ELSE 0"
+    "     END DESC, e.packet, e.id"
     "    LIMIT 1) AS reset_ts,"
     "  f.closer, f.orig_state, f.resp_state, f.conn_state, f.history, f.anomalies"
     " FROM flows f WHERE f.teardown IN ('rst_originator', 'rst_responder')",
@@ -125,53 +125,44 @@ static const char *const schema_v3[] = {
     NULL
 };
 
-/* migrations[v] takes a file from version v to v + 1. */
-static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3 };
+/* Version 4: many sensors into one database (a PostgreSQL server shared by a fleet). */
+static const char *const schema_v4[] = {
+    /* Which machine captured the run: --sensor, by default its host name. */
+    "ALTER TABLE runs ADD COLUMN sensor TEXT",
+    NULL
+};
+
+/* migrations[v] takes a database from version v to v + 1. */
+static const char *const *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
 _Static_assert(sizeof migrations / sizeof *migrations == STORAGE_SCHEMA_VERSION,
                "one migration per schema version");
 
-static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(s, 0);
-        rc = SQLITE_OK;
-    }
-    int rc_final = sqlite3_finalize(s);
-    return rc != SQLITE_OK ? rc : rc_final;
-}
-
-int schema_identify(sqlite3 *db, struct db_identity *id)
-{
-    int64_t app = 0, version = 0, objects = 0;
-    int rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &objects);
-    if (rc == SQLITE_OK)
-        rc = pragma_int(db, "PRAGMA application_id", &app);
-    if (rc == SQLITE_OK)
-        rc = pragma_int(db, "PRAGMA user_version", &version);
-    id->application_id = (int)app;
-    id->user_version = (int)version;
-    id->objects = objects;
-    return rc;
-}
-
-int schema_migrate(sqlite3 *db, int from)
+int schema_migrate(struct storage *st, int from)
 {
     if (from < 0 || from > STORAGE_SCHEMA_VERSION)
-        return SQLITE_MISUSE;
-    for (int v = from; v < STORAGE_SCHEMA_VERSION; v++) {
-        for (const char *const *sql = migrations[v]; *sql; sql++) {
-            int rc = sqlite3_exec(db, *sql, NULL, NULL, NULL);
-            if (rc != SQLITE_OK)
-                return rc;
-        }
-    }
-    char pragmas[128];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA user_version = %d; PRAGMA application_id = %d",
-             STORAGE_SCHEMA_VERSION, STORAGE_APPLICATION_ID);
-    return sqlite3_exec(db, pragmas, NULL, NULL, NULL);
+        return st_error(st, "%s: cannot migrate from schema %d", st->path, from);
+    for (int v = from; v < STORAGE_SCHEMA_VERSION; v++)
+        for (const char *const *sql = migrations[v]; *sql; sql++)
+            if (st->drv->run_sql(st, *sql, true, "creating the schema") < 0)
+                return -1;
+    return st->drv->stamp(st);
+}
+
+int schema_check_identity(struct storage *st, const struct db_identity *id)
+{
+    bool ours = id->application_id == STORAGE_APPLICATION_ID;
+    bool empty = id->application_id == 0 && id->objects == 0;
+    if (!ours && !empty)
+        return st_error(st, "%s is not a finscope database (%s of another program)", st->path,
+                        st->drv->kind);
+    if (id->user_version > STORAGE_SCHEMA_VERSION)
+        return st_error(st, "%s was written by a newer finscope (schema %d); use that version "
+                        "or a new %s", st->path, id->user_version,
+                        st->pg ? "database" : "file");
+    if (st->readonly && empty)
+        return st_error(st, "%s is not a finscope database (it is empty)", st->path);
+    if (st->readonly && id->user_version < STORAGE_SCHEMA_VERSION)
+        return st_error(st, "%s was written by an older finscope (schema %d); open it once for "
+                        "writing to upgrade it", st->path, id->user_version);
+    return 0;
 }

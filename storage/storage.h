@@ -22,7 +22,7 @@
 
 #include "analyzer/analyzer.h"
 
-#define STORAGE_SCHEMA_VERSION 3
+#define STORAGE_SCHEMA_VERSION 4
 
 struct storage;
 
@@ -34,9 +34,14 @@ void storage_library_init(void);
 /* Opens (creating if needed) the database at `path`. On failure returns -1, *out is NULL and
  * `err` holds the message. `readonly` opens an existing file for reading only. */
 int storage_open(const char *path, int readonly, struct storage **out, char *err, size_t errlen);
+/* Whether `path` names a PostgreSQL database (postgresql:// or postgres://): else SQLite. */
+bool storage_is_postgres(const char *path);
 /* Commits what is pending and closes. NULL is accepted. */
 int storage_close(struct storage *st);
 const char *storage_errmsg(const struct storage *st);
+/* `text` with the password of a postgresql:// URL in it replaced by "***" (for what is shown
+ * or recorded, e.g. runs.options); malloc'd, NULL when out of memory. */
+char *storage_redacted(const char *text);
 
 /* Fills a sink whose functions write into this database. */
 void storage_sink(struct storage *st, struct sink *out);

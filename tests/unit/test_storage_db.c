@@ -271,8 +271,8 @@ Test(storage, migrates_a_version_1_file)
     write_simple_run(st);
     cr_assert_eq(storage_close(st), 0);
     sqlite3 *db = reader(path);
-    /* Back to version 1: everything versions 2 and 3 added (storage/schema.c) dropped. */
-    exec_ok(db, "ALTER TABLE flows DROP COLUMN rtt_orig; ALTER TABLE flows DROP COLUMN rtt_resp;"
+    /* Back to version 1: everything versions 2 to 4 added (storage/schema.c) dropped. */
+    exec_ok(db, "ALTER TABLE runs DROP COLUMN sensor; ALTER TABLE flows DROP COLUMN rtt_orig; ALTER TABLE flows DROP COLUMN rtt_resp;"
                 " ALTER TABLE flows DROP COLUMN tunnel; ALTER TABLE flows DROP COLUMN gaps;"
                 " ALTER TABLE flows DROP COLUMN gap_bytes; ALTER TABLE runs DROP COLUMN capture_loss;"
                 " ALTER TABLE teardown_events DROP COLUMN inferred;"
@@ -313,7 +313,8 @@ Test(storage, migrates_a_version_2_file)
     write_simple_run(st);
     cr_assert_eq(storage_close(st), 0);
     sqlite3 *db = reader(path);
-    exec_ok(db, "ALTER TABLE flows DROP COLUMN rst_cause; ALTER TABLE flows DROP COLUMN rst_origin;"
+    exec_ok(db, "ALTER TABLE runs DROP COLUMN sensor;"
+                " ALTER TABLE flows DROP COLUMN rst_cause; ALTER TABLE flows DROP COLUMN rst_origin;"
                 " DROP TABLE rsts; PRAGMA user_version = 2");
     sqlite3_close(db);
     open_fails(path, 1, "was written by an older finscope (schema 2)");
