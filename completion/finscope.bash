@@ -5,10 +5,10 @@
 
 _finscope_opts() {
     case $1 in
-        analyze) echo "-o --output -f --filter --max-flows --idle-gap --workers --no-dpi -q --quiet -h --help" ;;
+        analyze) echo "-o --output -f --filter --max-flows --idle-gap --workers --sensor --no-dpi -q --quiet -h --help" ;;
         live)    echo "-i --interface --list -f --filter -o --output -w --write -s --snaplen" \
                       "-B --buffer --no-promisc -Z --user --duration --count --max-flows" \
-                      "--idle-gap --workers --no-dpi --rotate --keep --jsonl -q --quiet -h --help" ;;
+                      "--idle-gap --workers --sensor --no-dpi --rotate --keep --jsonl -q --quiet -h --help" ;;
         report)  echo "--run --format -o --output --top --rows --ladders --runs -h --help" ;;
         show)    echo "--absolute --format -o --output -h --help" ;;
         export)  echo "--format --run -o --output -h --help" ;;
@@ -45,7 +45,7 @@ _finscope() {
         -o|--output|-w|--write|--jsonl)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
-        -f|--filter|--run|--top|--rows|--ladders|--max-flows|--idle-gap|--workers|--duration|--count|-s|--snaplen|-B|--buffer|--keep)
+        -f|--filter|--run|--top|--rows|--ladders|--max-flows|--idle-gap|--workers|--sensor|--duration|--count|-s|--snaplen|-B|--buffer|--keep)
             return ;;
         --rotate)
             COMPREPLY=($(compgen -W "30s 15m 1h 1d" -- "$cur"))

@@ -20,6 +20,7 @@
 #include "report/html.h"
 #include "report/json.h"
 #include "report/summary.h"
+#include "storage/storage.h"
 #include "report/table.h"
 
 /* ---- the report's content -------------------------------------------------------------------- */
@@ -407,7 +408,7 @@ static int write_text(FILE *out, const struct report *r, const struct report_sty
     if (text_tcp_sections(out, ts, r) < 0 || summary_text_rsts(out, ts, r) < 0 ||
         text_anomaly_sections(out, ts, r) < 0)
         return -1;
-    bool pg = strncmp(r->db, "postgres", 8) == 0;      /* a postgresql:// URL */
+    bool pg = storage_is_postgres(r->db);
     fprintf(out, "\nOne flow in detail: finscope show %s FLOW-ID   (flow ids: %s %s "
             "\"SELECT id, teardown FROM flows WHERE run_id = %" PRId64 "\")\n",
             r->db, pg ? "psql" : "sqlite3", r->db, r->run.id);
