@@ -226,7 +226,7 @@ static int finish(struct live_run *r)
         if (pipeline_end(&r->pl, r->failed, !r->failed, r->failed ? r->fail_msg : NULL) != 0)
             fail(r, "cannot record the end of the run");
     }
-    if (r->failed)
+    if (r->failed && r->fail_msg[0])
         fprintf(stderr, "finscope live: %s\n", r->fail_msg);
     if (r->begun)
         warn_prune_failures(r->out);
@@ -261,8 +261,7 @@ static int live_run(const struct live_args *a, const char *options)
         return oe == LIVE_OPEN_BAD_FILTER ? 2 : 1;
     }
     if (open_outputs(&r, options) != 0) {
-        r.failed = true;
-        snprintf(r.fail_msg, sizeof r.fail_msg, "stopped before capturing");
+        r.failed = true;    /* open_outputs said why, in one line: no second one */
         return finish(&r);
     }
     if (!a->quiet && a->rotate_s)

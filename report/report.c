@@ -20,7 +20,7 @@
 #include "report/html.h"
 #include "report/json.h"
 #include "report/summary.h"
-#include "storage/storage.h"
+#include "storage/read.h"
 #include "report/table.h"
 
 /* ---- the report's content -------------------------------------------------------------------- */

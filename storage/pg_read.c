@@ -28,6 +28,18 @@ struct db_cursor {
 
 /* One round trip: the transaction if the cursor needs its own, the cursor (its integer
  * parameters written into the query: several statements take none), the first rows. */
+/* The rows a DECLARE ... FETCH or a FETCH returned become the cursor's batch; fewer than a
+ * batch's worth means the query has no more. */
+static int take_rows(struct db_cursor *c)
+{
+    if (PQresultStatus(c->res) != PGRES_TUPLES_OK)
+        return pg_error(c->st, c->res, c->doing);
+    c->rows = PQntuples(c->res);
+    c->row = -1;
+    c->done = c->rows < PG_FETCH_ROWS;
+    return 0;
+}
+
 static int declare(struct db_cursor *c, const char *sql, const int64_t *params, int n)
 {
     char *text = dialect_pg_inline(sql, false, params, n);
@@ -42,12 +54,7 @@ static int declare(struct db_cursor *c, const char *sql, const int64_t *params, 
     free(text);
     c->res = PQexec(c->st->pg->conn, batch);
     free(batch);
-    if (PQresultStatus(c->res) != PGRES_TUPLES_OK)
-        return pg_error(c->st, c->res, c->doing);
-    c->rows = PQntuples(c->res);
-    c->row = -1;
-    c->done = c->rows < PG_FETCH_ROWS;
-    return 0;
+    return take_rows(c);
 }
 
 int pg_cursor_open(struct storage *st, const char *sql, const int64_t *params, int n,
@@ -75,12 +82,7 @@ static int fetch(struct db_cursor *c)
     snprintf(sql, sizeof sql, "FETCH FORWARD %d FROM %s", PG_FETCH_ROWS, c->name);
     PQclear(c->res);
     c->res = PQexec(c->st->pg->conn, sql);
-    if (PQresultStatus(c->res) != PGRES_TUPLES_OK)
-        return pg_error(c->st, c->res, c->doing);
-    c->rows = PQntuples(c->res);
-    c->row = -1;
-    c->done = c->rows < PG_FETCH_ROWS;
-    return 0;
+    return take_rows(c);
 }
 
 int pg_cursor_next(struct db_cursor *c, struct db_row *row)
