@@ -260,7 +260,8 @@ struct segment {
     bool anomaly;             /* this segment raised an anomaly: record it as an event */
     bool transition;          /* ... or changed an endpoint's state */
     uint8_t rst_verdict;      /* enum rst_verdict, set by the RST rules for a RST */
-    bool rst_ack_credible;    /* a RST's ack in range, or beyond by data loss may hide */
+    bool rst_ack_credible;    /* rst_check: a RST with ACK whose ack is in range, or beyond
+                               * by no more than loss may hide */
     struct zeek_seg_notes notes;
 };
 

@@ -216,7 +216,7 @@ void tcp_track_segment(struct flow *f, struct segment *s)
 void tcp_track_rst_ack(struct flow *f, struct segment *s)
 {
     struct tcp_dir *d = &f->dir[s->dir], *peer = &f->dir[!s->dir];
-    if (!(s->flags & TCP_ACK) || !s->rst_ack_credible || s->inferred)
+    if (!s->rst_ack_credible)     /* never set without the ACK flag; a RST is never inferred */
         return;
     ack_loss(f, d, peer, s);
     if (!d->ack_valid || seq_gt(s->ack, d->ack))

@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/pipeline.h"
-
 #include "cli/analyze_args.h"
+#include "cli/pipeline.h"
 #include "cli/rotate_name.h"
 #include "storage/storage.h"
 

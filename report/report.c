@@ -20,7 +20,6 @@
 #include "report/html.h"
 #include "report/json.h"
 #include "report/summary.h"
-#include "storage/read.h"
 #include "report/table.h"
 
 /* ---- the report's content -------------------------------------------------------------------- */
